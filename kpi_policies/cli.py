@@ -1,0 +1,177 @@
+"""The ``kpi-policies`` command line.
+
+Exit codes (as SQLFluff and Ruff): 0 no error finding, 1 at least one error
+finding, 2 usage or configuration error (unknown option, missing path, broken
+policy), always with a one-line message and never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import click
+
+from kpi_policies import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class IsoDate(click.ParamType):
+    """A calendar date written ``YYYY-MM-DD``."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            if len(value) != 10:
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"kpi-policies: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="kpi-policies")
+def cli() -> None:
+    """Validate KPI plans kept as YAML: schema plus goal-linkage, feasibility,
+    measurement, review-cadence and KPI-fit rules, with the exact line and
+    column of every finding."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--as-of", type=IsoDate(), default=None, help="Judge time-dependent rules (overdue reviews) as of this day. Default: today.")
+@click.option("--policy", "policy_path", type=click.Path(), default=None, help="A policy pack (kind: Policy) applied on top of the built-in one.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the report to this file instead of standard output.")
+def check(paths, as_of, policy_path, fmt, output) -> None:
+    """Check KPI plans and strategies.
+
+    PATHS are files or folders (folders are searched for *.yaml and *.yml);
+    with none, the repository's plans/ folder is checked. Exit 0 when no
+    finding is an error, 1 when one is, 2 on a usage or configuration error.
+    """
+    from kpi_policies.discover import DiscoveryError, default_paths, discover
+    from kpi_policies.engine import Engine
+    from kpi_policies.policy import PolicyError, load_policy
+    from kpi_policies.report import render
+
+    try:
+        files = discover(list(paths) or default_paths())
+        engine = Engine(load_policy(policy_path), as_of or dt.date.today())
+    except (DiscoveryError, PolicyError) as exc:
+        _fail(str(exc))
+    result = engine.run(files)
+    text = render(fmt, result)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)
+
+
+@cli.command(name="rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_command(fmt) -> None:
+    """List every rule: id, default severity, name and summary."""
+    from kpi_policies.rules.registry import FAMILIES, all_rules
+
+    rules = all_rules()
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"id": r.id, "name": r.name, "severity": r.severity.value, "family": r.family(), "summary": r.summary()}
+            for r in rules], indent=2))
+        return
+    family = None
+    for rule in rules:
+        if rule.family() != family:
+            family = rule.family()
+            title = FAMILIES.get(family, (None, "Plugin rules"))[1]
+            click.echo(f"{'' if rule is rules[0] else chr(10)}{family}: {title}")
+        click.echo(f"  {rule.id}  {rule.severity.value:<7}  {rule.name:<40}  {rule.summary()}")
+
+
+@cli.command()
+@click.argument("rule_id", required=False)
+@click.option("--reference", is_flag=True, help="Print the reference plan that rule examples are written against.")
+def explain(rule_id, reference) -> None:
+    """Print the documentation of RULE_ID: why it matters, parameters, an example that fails and one that passes."""
+    from kpi_policies.docs import explain_text
+    from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
+    from kpi_policies.rules.registry import UnknownRuleError, get_rule
+
+    if reference:
+        click.echo(REFERENCE_PLAN + "\n---\n# the strategy examples may refer to (metadata.strategy: company-2027)\n" + REFERENCE_STRATEGY, nl=False)
+        return
+    if not rule_id:
+        _fail("name a rule id (e.g. `kpi-policies explain GL001`) or pass --reference")
+    try:
+        rule = get_rule(rule_id)
+    except UnknownRuleError as exc:
+        _fail(exc.args[0])
+    click.echo(explain_text(rule))
+
+
+@cli.group(name="import")
+def import_group() -> None:
+    """Convert KPI files of other formats into kpi-policies plans."""
+
+
+@import_group.command(name="gitlab-pi")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the plan here (default: standard output).")
+@click.option("--id", "plan_id", default=None, help="metadata.id of the plan (default: gitlab-<file name>).")
+def import_gitlab(source, output, plan_id) -> None:
+    """Convert a GitLab performance-indicator file (data/performance_indicators/*.yml) into a KpiPlan.
+
+    What the source says is kept (names, definitions, free-text targets, health,
+    owners, dashboards); nothing is invented, so checking the result shows the
+    source's real gaps.
+    """
+    from kpi_policies.importers.gitlab_pi import ImportError_, convert_file
+
+    try:
+        text = convert_file(source, plan_id=plan_id)
+    except ImportError_ as exc:
+        _fail(str(exc))
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def main() -> None:
+    """Entry point: run the command line; unexpected errors become one line and exit 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("kpi-policies: aborted", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except (BrokenPipeError, KeyboardInterrupt):
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:  # never a traceback
+        click.echo(f"kpi-policies: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,60 @@
+"""Paths on the command line to the list of files to check."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+EXTENSIONS = (".yaml", ".yml")
+
+
+class DiscoveryError(Exception):
+    """A path given does not exist (a usage error: exit 2)."""
+
+
+def discover(paths: list[str]) -> list[str]:
+    """Files named, plus every ``*.yaml`` / ``*.yml`` below folders named.
+
+    Folders are walked in sorted order, skipping hidden folders (``.git``,
+    ``.github``...). A file named explicitly is checked whatever its
+    extension. Each file appears once, in the order first met.
+
+    Raises:
+        DiscoveryError: for a path that does not exist.
+    """
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+
+    for path in paths:
+        if os.path.isdir(path):
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.endswith(EXTENSIONS):
+                        add(os.path.join(folder, name))
+        elif os.path.exists(path) or os.path.islink(path):
+            add(path)
+        else:
+            raise DiscoveryError(f"no such file or folder: {path}")
+    return out
+
+
+def default_paths(cwd: str | None = None) -> list[str]:
+    """``plans/`` of the repository holding ``cwd`` (or of ``cwd`` itself).
+
+    Raises:
+        DiscoveryError: when there is no plans/ folder.
+    """
+    from kpi_policies.index import repository_root
+
+    here = Path(cwd or os.getcwd())
+    for base in (here, Path(repository_root(str(here)))):
+        if (base / "plans").is_dir():
+            return [os.path.relpath(base / "plans", here)]
+    raise DiscoveryError("no plans/ folder here; name the plan files or folders to check")

@@ -1,0 +1,34 @@
+"""Rule documentation, from the rules' docstrings: ``explain``, ``rules`` and docs/rules.md."""
+
+from __future__ import annotations
+
+from kpi_policies.rules.base import LoadRule, Rule
+from kpi_policies.rules.examples import EXAMPLE_AS_OF
+
+
+def example_note(rule: type[Rule]) -> str:
+    """How to read the rule's examples."""
+    if issubclass(rule, LoadRule) and rule.family() == "Y":
+        return "Examples are whole files."
+    return (f"Examples show only what differs from the reference plan (`kpi-policies explain --reference`; "
+            f"`~` removes a key), judged as of {EXAMPLE_AS_OF.isoformat()}.")
+
+
+def explain_text(rule: type[Rule]) -> str:
+    """The full documentation of one rule, as ``kpi-policies explain`` prints it.
+
+    A title line (``ID name (severity)``), where the rule is defined, then the
+    docstring: summary, Why it matters, Parameters, Fails, Passes.
+    """
+    from kpi_policies.rules.registry import FAMILIES
+
+    family = FAMILIES.get(rule.family(), (rule.__module__, "Plugin"))
+    lines = [
+        f"{rule.id} {rule.name} ({rule.severity.value})",
+        f"Family: {rule.family()} {family[1]} - defined in {rule.__module__}.{rule.__name__}",
+        "",
+        rule.doc(),
+        "",
+        example_note(rule),
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,118 @@
+"""Cross-file index: every plan and strategy of a run, by id, plus the repository's strategies.
+
+A plan's ``metadata.strategy`` is resolved first among the files being checked,
+then among the Strategy files of the repository the plan lives in (the folder
+holding ``.git``, or the plan's own folder outside git). Strategies found that
+way are read only to resolve references; no finding is reported on them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_SKIP_DIRS = {"node_modules", "venv", "__pycache__", "site-packages"}
+_STRATEGY_HINT = re.compile(r"^kind:\s*['\"]?Strategy['\"]?\s*$", re.M)
+#: Most files scanned per repository when looking for a strategy.
+MAX_SCAN = 20_000
+
+
+@dataclass
+class Entry:
+    """One plan or strategy known to the run.
+
+    Attributes:
+        kind: ``KpiPlan`` or ``Strategy``.
+        id: ``metadata.id``.
+        file: Path of its file.
+        model: The :mod:`kpi_policies.models` object.
+        document: The loaded file (for positions).
+    """
+
+    kind: str
+    id: str
+    file: str
+    model: Any
+    document: Any
+
+
+@dataclass
+class Index:
+    """Plans and strategies by id.
+
+    Attributes:
+        entries: Everything in the files of this run, in file order.
+    """
+
+    entries: list[Entry] = field(default_factory=list)
+    _repo_strategies: dict[str, dict[str, Entry]] = field(default_factory=dict)
+
+    def add(self, entry: Entry) -> None:
+        """Record a plan or strategy of this run."""
+        self.entries.append(entry)
+
+    def with_id(self, doc_id: str) -> list[Entry]:
+        """Every plan and strategy of this run with this id (more than one is a GL007 finding)."""
+        return [e for e in self.entries if e.id == doc_id]
+
+    def strategy(self, strategy_id: str, near: str) -> Entry | None:
+        """The strategy with this id: from this run, else from the repository holding ``near``."""
+        for entry in self.entries:
+            if entry.kind == "Strategy" and entry.id == strategy_id:
+                return entry
+        root = repository_root(near)
+        if root not in self._repo_strategies:
+            self._repo_strategies[root] = _scan_strategies(root)
+        return self._repo_strategies[root].get(strategy_id)
+
+
+def repository_root(path: str) -> str:
+    """The nearest folder above ``path`` holding ``.git``; else the file's own folder."""
+    start = Path(path).resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return str(candidate)
+    return str(folder)
+
+
+def _scan_strategies(root: str) -> dict[str, Entry]:
+    """Read the Strategy files below ``root`` (cheap text test first)."""
+    from kpi_policies import models
+    from kpi_policies.load import load_file
+    from kpi_policies.schema import prune, validate
+
+    found: dict[str, Entry] = {}
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        for name in sorted(files):
+            if not name.endswith((".yaml", ".yml")):
+                continue
+            seen += 1
+            if seen > MAX_SCAN:
+                return found
+            path = os.path.join(folder, name)
+            try:
+                with open(path, encoding="utf-8-sig", errors="replace") as fh:
+                    head = fh.read(200_000)
+            except OSError:
+                continue
+            if not _STRATEGY_HINT.search(head):
+                continue
+            doc = load_file(path)
+            if not doc.usable:
+                continue
+            kind, errors = validate(doc.data)
+            if kind != "Strategy":
+                continue
+            try:
+                model = models.build(kind, prune(doc.data, errors))
+            except models.ModelBuildError:
+                continue
+            if model.metadata.id and model.metadata.id not in found:
+                found[model.metadata.id] = Entry(kind, model.metadata.id, path, model, doc)
+    return found

@@ -1,0 +1,470 @@
+"""Bytes to a position-aware data tree; every loading problem becomes a ``Y`` finding.
+
+The file is decoded (UTF-8, a BOM allowed; UTF-16/32 with a BOM), parsed into
+YAML events by ruamel.yaml, and composed here into plain Python data
+(dict, list, str, int, float, bool, None) while recording a 1-based
+``(line, column)`` for every value and every mapping key.
+
+Scalars are resolved by the YAML 1.2 core schema (YAML 1.2.2 spec, section
+10.3.2): ``yes``/``no``/``on`` stay strings, ``0o17`` and ``0x1F`` are integers,
+and dates stay as the text written, so ``2027-01-31`` and ``"2027-01-31"`` mean
+the same (the schema checks that they are real dates).
+
+Nothing here raises on bad input: syntax errors, duplicate keys, undecodable
+bytes, empty files, undefined or recursive aliases, alias-expansion bombs,
+very deep nesting and NaN or infinity all become :class:`LoadProblem` records.
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml import events as ev
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+#: Deepest nesting of mappings and sequences accepted (a plan needs about 6).
+MAX_DEPTH = 64
+#: Most data nodes one file may expand to, aliases counted at their full size.
+MAX_NODES = 250_000
+
+Path = tuple  # a path into the data: keys (str) and list indexes (int)
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """One problem met while reading a file.
+
+    Attributes:
+        rule_id: The ``Y`` rule it belongs to (see ``kpi_policies.rules.yaml_syntax``).
+        line: 1-based line.
+        column: 1-based column.
+        message: What is wrong, in one sentence.
+    """
+
+    rule_id: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class Document:
+    """A loaded file: its data and where every part of it stands.
+
+    Attributes:
+        path: The file path as given.
+        text: The decoded text (``""`` when undecodable).
+        data: The first YAML document as plain data; ``None`` when nothing usable was read.
+        positions: Path tuple -> 1-based ``(line, column)`` of the value.
+        key_positions: Path tuple -> 1-based ``(line, column)`` of the key naming it.
+        problems: Loading problems, in the order met.
+    """
+
+    path: str
+    text: str = ""
+    data: Any = None
+    positions: dict = field(default_factory=dict)
+    key_positions: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        """True when the data can go on to schema validation."""
+        return self.data is not None and not any(p.rule_id in _FATAL for p in self.problems)
+
+    def locate(self, path: Path, on_key: bool = False) -> tuple[int, int]:
+        """1-based ``(line, column)`` for ``path``, or for its nearest ancestor present.
+
+        With ``on_key`` the position of the key that names the value is preferred
+        (for "unknown key" findings, and for a missing key: the parent's key).
+        """
+        path = tuple(path)
+        while True:
+            if on_key and path in self.key_positions:
+                return self.key_positions[path]
+            if path in self.key_positions and path in self.positions:
+                # a block mapping or sequence value starts on the next line;
+                # pointing at its key reads better ("measurement:" rather than "tool:")
+                value_pos = self.positions[path]
+                key_pos = self.key_positions[path]
+                if value_pos[0] != key_pos[0]:
+                    return key_pos
+                return value_pos
+            if path in self.positions:
+                return self.positions[path]
+            if not path:
+                return (1, 1)
+            path = path[:-1]
+            on_key = True
+
+
+# Problems after which the data is not trusted at all.
+_FATAL = {"Y001", "Y003", "Y004", "Y005", "Y006", "Y010"}
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# YAML 1.2 core schema, section 10.3.2 of the 1.2.2 specification.
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT10 = re.compile(r"^[-+]?[0-9]+$")
+_INT8 = re.compile(r"^0o[0-7]+$")
+_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_CORE_TAGS = {
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+}
+
+
+def decode(raw: bytes) -> tuple[str, LoadProblem | None]:
+    """Decode file bytes: UTF-8 (BOM optional), or UTF-16/32 introduced by a BOM.
+
+    Returns:
+        The text (without BOM) and ``None``, or ``""`` and a ``Y003`` problem
+        naming the line and column of the first undecodable byte.
+    """
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            encoding = name
+            break
+    try:
+        return raw.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        return "", LoadProblem(
+            "Y003", line, column,
+            f"the file is not valid {encoding.upper().replace('-SIG', '')}: byte 0x{raw[exc.start]:02x} "
+            f"cannot be decoded; save the file as UTF-8",
+        )
+
+
+def resolve_scalar(value: str, style: str | None, tag: str | None) -> tuple[Any, str | None]:
+    """Turn a scalar's text into a Python value under the YAML 1.2 core schema.
+
+    Args:
+        value: The scalar's text.
+        style: ``None`` for plain scalars, else the quote or block indicator.
+        tag: The explicit tag, if any (``!!str`` arrives as ``tag:yaml.org,2002:str``).
+
+    Returns:
+        ``(value, problem)`` where ``problem`` is a message when the scalar is
+        NaN or an infinity (not allowed in a KPI plan) or an explicit core tag
+        does not fit its text; the value is then ``None``.
+    """
+    if tag == _STR_TAG or tag == "!" or (style is not None and tag not in _CORE_TAGS):
+        return value, None
+    if tag is not None and tag not in _CORE_TAGS:
+        # a custom or non-core tag (e.g. !!timestamp): keep the text as written
+        return value, None
+    if _NULL.match(value):
+        return None, None
+    if value in _BOOL:
+        return _BOOL[value], None
+    if _INT10.match(value):
+        return int(value), None
+    if _INT8.match(value):
+        return int(value[2:], 8), None
+    if _INT16.match(value):
+        return int(value[2:], 16), None
+    if _FLOAT.match(value):
+        number = float(value)
+        if math.isinf(number):
+            return None, f"the number {value} is too large to be a finite number"
+        return number, None
+    if _INF.match(value) or _NAN.match(value):
+        return None, f"'{value}' (not a number or an infinity) is not allowed; write a finite number"
+    if tag in _CORE_TAGS:
+        return None, f"'{value}' does not fit its tag {tag.rsplit(':', 1)[-1]}"
+    return value, None
+
+
+class _Frame:
+    """One open mapping or sequence while composing."""
+
+    __slots__ = ("container", "path", "anchor", "size", "key", "key_pos", "skip_value", "merges")
+
+    def __init__(self, container, path, anchor):
+        self.container = container
+        self.path = path
+        self.anchor = anchor
+        self.size = 1
+        self.key = _NO_KEY  # pending mapping key
+        self.key_pos = None
+        self.skip_value = False
+        self.merges = []
+
+
+_NO_KEY = object()
+
+
+class _Composer:
+    """Builds plain data from ruamel.yaml events, keeping positions (iterative, no recursion)."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.anchors: dict[str, tuple[Any, int, bool]] = {}  # name -> (value, size, open)
+        self.total = 0
+        self.documents = 0
+
+    def problem(self, rule_id: str, mark, message: str) -> None:
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        self.doc.problems.append(LoadProblem(rule_id, line, col, message))
+
+    def run(self, events) -> None:
+        stack: list[_Frame] = []
+        root_set = False
+        for event in events:
+            if isinstance(event, ev.DocumentStartEvent):
+                self.documents += 1
+                if self.documents == 2:
+                    self.problem(
+                        "Y008", event.start_mark,
+                        "a second YAML document starts here; a plan file holds one document, "
+                        "so only the first is checked",
+                    )
+                continue
+            if self.documents > 1 or isinstance(
+                event, (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)
+            ):
+                continue
+            if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+                frame = stack.pop()
+                if isinstance(frame.container, dict) and frame.merges:
+                    for merged in frame.merges:
+                        for k, v in merged.items():
+                            frame.container.setdefault(k, v)
+                if frame.anchor:
+                    self.anchors[frame.anchor] = (frame.container, frame.size, False)
+                if stack:
+                    stack[-1].size += frame.size
+                    self._attach(stack[-1], frame.container, None, None, event)
+                continue
+
+            path = self._child_path(stack)
+            mark = event.start_mark
+            pos = (mark.line + 1, mark.column + 1)
+            if isinstance(event, ev.AliasEvent):
+                if event.anchor not in self.anchors:
+                    self.problem("Y005", mark, f"alias *{event.anchor} refers to no anchor defined before it")
+                    self.doc.data = None
+                    return
+                value, size, still_open = self.anchors[event.anchor]
+                if still_open:
+                    self.problem("Y005", mark, f"alias *{event.anchor} refers to a node that contains it (a cycle)")
+                    self.doc.data = None
+                    return
+                self.total += size
+                if self.total > MAX_NODES:
+                    self.problem(
+                        "Y005", mark,
+                        f"aliases expand this file beyond {MAX_NODES:,} nodes (an alias-expansion bomb?)",
+                    )
+                    self.doc.data = None
+                    return
+                if stack:
+                    stack[-1].size += size
+                    self._attach(stack[-1], value, path, pos, event, is_alias=True)
+                else:
+                    self.doc.data, root_set = value, True
+                    self.doc.positions[()] = pos
+                continue
+
+            if isinstance(event, ev.ScalarEvent):
+                value, bad = resolve_scalar(event.value, event.style, event.tag)
+                if bad:
+                    self.problem("Y007", mark, bad)
+                self.total += 1
+                if self.total > MAX_NODES:
+                    self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
+                    self.doc.data = None
+                    return
+                if event.anchor:
+                    self.anchors[event.anchor] = (value, 1, False)
+                if stack:
+                    stack[-1].size += 1
+                    self._attach(stack[-1], value, path, pos, event)
+                else:
+                    self.doc.data, root_set = value, True
+                    self.doc.positions[()] = pos
+                continue
+
+            if isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
+                if len(stack) >= MAX_DEPTH:
+                    self.problem("Y006", mark, f"nesting deeper than {MAX_DEPTH} levels is not accepted")
+                    self.doc.data = None
+                    return
+                container: Any = {} if isinstance(event, ev.MappingStartEvent) else []
+                self.total += 1
+                if event.anchor:
+                    self.anchors[event.anchor] = (container, 1, True)
+                if stack:
+                    parent = stack[-1]
+                    if isinstance(parent.container, dict) and parent.key is _NO_KEY:
+                        # a mapping or sequence used as a mapping key
+                        parent.key_pos = pos
+                        frame = _Frame(container, None, event.anchor)
+                    else:
+                        self._record_position(parent, path, pos)
+                        frame = _Frame(container, path, event.anchor)
+                else:
+                    self.doc.data, root_set = container, True
+                    self.doc.positions[()] = pos
+                    frame = _Frame(container, (), event.anchor)
+                stack.append(frame)
+                continue
+        if not root_set and self.documents <= 1:
+            self.doc.data = None
+
+    def _child_path(self, stack):
+        if not stack:
+            return ()
+        frame = stack[-1]
+        if frame.path is None:
+            return None
+        if isinstance(frame.container, list):
+            return frame.path + (len(frame.container),)
+        if frame.key is _NO_KEY or frame.skip_value:
+            return None
+        return frame.path + (frame.key,)
+
+    def _record_position(self, frame, path, pos):
+        if path is None:
+            return
+        self.doc.positions[path] = pos
+        if isinstance(frame.container, dict) and frame.key_pos is not None:
+            self.doc.key_positions[path] = frame.key_pos
+
+    def _attach(self, frame, value, path, pos, event, is_alias=False):
+        """Put a finished value into its parent (as list item, mapping key or mapping value)."""
+        container = frame.container
+        if isinstance(container, list):
+            container.append(value)
+            if pos is not None:
+                self._record_position(frame, path, pos)
+            return
+        if frame.key is _NO_KEY:
+            # this value is a key
+            mark = event.start_mark
+            if isinstance(value, (dict, list)):
+                line, col = frame.key_pos or (mark.line + 1, mark.column + 1)
+                self.doc.problems.append(LoadProblem(
+                    "Y009", line, col, "a mapping or sequence used as a key is not supported in a plan file"))
+                frame.key, frame.skip_value = "", True
+                return
+            key = event.value if isinstance(event, ev.ScalarEvent) else str(value)
+            frame.key_pos = pos
+            if frame.path is not None and key in container:
+                first = self.doc.key_positions.get(frame.path + (key,))
+                where = f" (first at line {first[0]})" if first else ""
+                self.problem("Y002", mark, f"duplicate key '{key}'{where}; the first value is kept")
+                frame.skip_value = True
+            frame.key = key
+            return
+        # this value is the value of the pending key
+        key = frame.key
+        skip = frame.skip_value
+        frame.key, frame.skip_value = _NO_KEY, False
+        if skip:
+            frame.key_pos = None
+            return
+        if key == "<<" and isinstance(event, (ev.AliasEvent, ev.MappingEndEvent, ev.SequenceEndEvent)):
+            items = value if isinstance(value, list) else [value]
+            if all(isinstance(m, dict) for m in items):
+                frame.merges.extend(items)
+                frame.key_pos = None
+                return
+        container[key] = value
+        if pos is not None:
+            self._record_position(frame, path, pos)
+        elif frame.path is not None:
+            # container value finished: its start position was recorded at its start
+            pass
+        frame.key_pos = None
+
+
+def load_text(text: str, path: str = "<string>") -> Document:
+    """Parse YAML text into a :class:`Document` (see module docs); never raises."""
+    doc = Document(path=path, text=text)
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        what = "empty" if not text.strip() else "only comments"
+        doc.problems.append(LoadProblem("Y004", 1, 1, f"the file is {what}; a plan file needs apiVersion and kind"))
+        return doc
+    composer = _Composer(doc)
+    try:
+        composer.run(YAML(typ="rt", pure=True).parse(text))
+    except MarkedYAMLError as exc:
+        doc.data = None
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        doc.problems.append(LoadProblem("Y001", line, col, _syntax_message(exc)))
+    except YAMLError as exc:  # reader errors: characters YAML does not allow
+        doc.data = None
+        position = getattr(exc, "position", None)
+        if isinstance(position, int):
+            before = text[:position]
+            line = before.count("\n") + 1
+            col = position - (before.rfind("\n") + 1) + 1
+        else:
+            line, col = 1, 1
+        doc.problems.append(LoadProblem("Y003", line, col, _one_line(str(exc))))
+    except RecursionError:
+        doc.data = None
+        doc.problems.append(LoadProblem("Y006", 1, 1, "the file nests too deeply to be read"))
+    if doc.data is None and not doc.problems:
+        doc.problems.append(LoadProblem("Y004", 1, 1, "the document is empty; a plan file needs apiVersion and kind"))
+    return doc
+
+
+def load_bytes(raw: bytes, path: str = "<bytes>") -> Document:
+    """Decode and parse file bytes into a :class:`Document`; never raises."""
+    text, problem = decode(raw)
+    if problem:
+        return Document(path=path, problems=[problem])
+    return load_text(text, path)
+
+
+def load_file(path: str) -> Document:
+    """Read and parse one file; an unreadable file becomes a ``Y010`` problem."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        return Document(path=path, problems=[LoadProblem("Y010", 1, 1, f"cannot read the file: {exc.strerror or exc}")])
+    return load_bytes(raw, path)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _syntax_message(exc: MarkedYAMLError) -> str:
+    problem = exc.problem or "invalid YAML"
+    message = problem
+    if exc.context:
+        where = ""
+        if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != exc.problem_mark.line:
+            where = f" (opened at line {exc.context_mark.line + 1})"
+        message = f"{exc.context}{where}: {problem}"
+    return _one_line(message)

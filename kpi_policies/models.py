@@ -1,0 +1,218 @@
+"""Pydantic models of the v1 file kinds, built from schema-checked data.
+
+The models mirror ``schemas/kpi-plan.schema.json`` and
+``schemas/strategy.schema.json`` field for field (a test keeps them in step).
+Every field is optional here: the schema has already reported what is missing
+or malformed, :func:`kpi_policies.schema.prune` removed the rejected values,
+and the rules judge the rest. Each object remembers its ``path`` in the
+document so a rule can point at it.
+
+Dates are ``datetime.date``; numbers are ``float`` or ``int`` in the KPI's own
+unit (currency amounts, percent points, counts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Direction = Literal["increase", "decrease", "maintain"]
+GoalType = Literal["sales_growth", "brand_awareness", "cost_efficiency", "customer_retention", "lead_generation"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=False)
+
+    path: tuple = Field(default=(), exclude=True, description="Where the object stands in its document.")
+
+
+class Period(_Model):
+    """A period, both dates inclusive."""
+
+    start: Optional[dt.date] = None
+    end: Optional[dt.date] = None
+
+    def contains(self, day: dt.date) -> bool:
+        """True when ``day`` lies inside the period (unknown ends are open)."""
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+class Metadata(_Model):
+    """``metadata`` of a plan or strategy."""
+
+    id: Optional[str] = None
+    title: Optional[str] = None
+    owner: Optional[str] = None
+    department: Optional[str] = None
+    strategy: Optional[str] = None
+    description: Optional[str] = None
+    period: Optional[Period] = None
+
+
+class Goal(_Model):
+    """A business goal (DOMAIN.md, "How a good plan is built", step 1)."""
+
+    id: Optional[str] = None
+    title: Optional[str] = None
+    type: Optional[GoalType] = None
+    description: Optional[str] = None
+
+
+class Objective(_Model):
+    """A marketing objective serving one business goal."""
+
+    id: Optional[str] = None
+    title: Optional[str] = None
+    goal: Optional[str] = None
+    description: Optional[str] = None
+
+
+class Baseline(_Model):
+    """The value a target is compared with, in the KPI's unit, and when it was measured."""
+
+    value: Optional[float] = None
+    period: Optional[Union[int, str]] = None
+    source: Optional[str] = None
+
+
+class Target(_Model):
+    """The value to reach, in the KPI's unit, its deadline and an optional justification."""
+
+    value: Optional[float] = None
+    due: Optional[dt.date] = None
+    justification: Optional[str] = None
+
+
+class Measurement(_Model):
+    """Tool, report and person that measure a KPI (ISO 9001:2015 9.1.1)."""
+
+    tool: Optional[str] = None
+    source: Optional[str] = None
+    owner: Optional[str] = None
+
+
+class ReviewEntry(_Model):
+    """One review held: its date and the actual value seen, in the KPI's unit."""
+
+    date: Optional[dt.date] = None
+    actual: Optional[float] = None
+    note: Optional[str] = None
+
+
+class Review(_Model):
+    """Review cadence, reviewer and the log of reviews held (ISO 9001:2015 9.3)."""
+
+    cadence: Optional[str] = None
+    reviewer: Optional[str] = None
+    log: list[ReviewEntry] = Field(default_factory=list)
+
+
+class Kpi(_Model):
+    """A KPI: what is measured, from where to where, by whom and how often."""
+
+    id: Optional[str] = None
+    name: Optional[str] = None
+    description: Optional[str] = None
+    owner: Optional[str] = None
+    objective: Optional[str] = None
+    metric: Optional[str] = None
+    unit: Optional[str] = None
+    direction: Optional[Direction] = None
+    baseline: Optional[Baseline] = None
+    target: Optional[Target] = None
+    drivers: list[str] = Field(default_factory=list)
+    measurement: Optional[Measurement] = None
+    review: Optional[Review] = None
+
+
+class Initiative(_Model):
+    """Work that moves driver KPIs, with an owner and dates."""
+
+    id: Optional[str] = None
+    title: Optional[str] = None
+    kpis: list[str] = Field(default_factory=list)
+    owner: Optional[str] = None
+    start: Optional[dt.date] = None
+    end: Optional[dt.date] = None
+    description: Optional[str] = None
+
+
+class KpiPlan(_Model):
+    """``kind: KpiPlan``: a department's KPI plan for a period."""
+
+    metadata: Metadata = Field(default_factory=Metadata)
+    goals: list[Goal] = Field(default_factory=list)
+    objectives: list[Objective] = Field(default_factory=list)
+    kpis: list[Kpi] = Field(default_factory=list)
+    initiatives: list[Initiative] = Field(default_factory=list)
+
+
+class Strategy(_Model):
+    """``kind: Strategy``: company-level business goals that plans serve."""
+
+    metadata: Metadata = Field(default_factory=Metadata)
+    goals: list[Goal] = Field(default_factory=list)
+
+
+MODELS: dict[str, type[_Model]] = {"KpiPlan": KpiPlan, "Strategy": Strategy}
+
+#: Model field name -> schema property name, for the fields models add themselves.
+INTERNAL_FIELDS = {"path"}
+
+
+class ModelBuildError(Exception):
+    """Schema-checked data did not fit the models (the schema and the models disagree)."""
+
+
+def build(kind: str, data: dict) -> KpiPlan | Strategy | None:
+    """Build the model of a schema-checked, pruned document.
+
+    List items that were pruned (``None``) are skipped; every object gets the
+    path it stands at, so findings can point at it.
+
+    Returns:
+        The model, or ``None`` for kinds the rules do not judge (Policy, MetricCatalog).
+
+    Raises:
+        ModelBuildError: when the data does not fit the models.
+    """
+    model = MODELS.get(kind)
+    if model is None:
+        return None
+    try:
+        obj = model.model_validate(_strip_none_items(data))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ModelBuildError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+    _stamp_paths(obj, data, ())
+    return obj
+
+
+def _strip_none_items(data):
+    """Drop pruned list items but remember their original index via a marker key."""
+    if isinstance(data, dict):
+        return {k: _strip_none_items(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_strip_none_items(v) for v in data if v is not None]
+    return data
+
+
+def _stamp_paths(obj: _Model, data, path: tuple) -> None:
+    """Give every nested model its document path, counting pruned items too."""
+    obj.path = path
+    if not isinstance(data, dict):
+        return
+    for name in type(obj).model_fields:
+        if name in INTERNAL_FIELDS or name not in data:
+            continue
+        value = getattr(obj, name)
+        raw = data[name]
+        if isinstance(value, _Model):
+            _stamp_paths(value, raw, path + (name,))
+        elif isinstance(value, list) and isinstance(raw, list):
+            kept = [i for i, item in enumerate(raw) if item is not None]
+            for item, index in zip(value, kept):
+                if isinstance(item, _Model):
+                    _stamp_paths(item, raw[index], path + (name, index))

@@ -1,0 +1,32 @@
+"""Machine-readable report: one JSON object with ``findings``, ``summary`` and ``files``."""
+
+from __future__ import annotations
+
+import json
+
+from kpi_policies import __version__
+from kpi_policies.result import RunResult, Severity
+
+
+def render(result: RunResult, **_options) -> str:
+    """JSON text of the run.
+
+    Shape::
+
+        {"tool": {"name": "kpi-policies", "version": str},
+         "as_of": "YYYY-MM-DD",
+         "summary": {"files": int, "error": int, "warning": int, "info": int},
+         "files": [{"file": str, "kind": str|null, "plan_id": str|null, "findings": int}],
+         "rules_run": [rule_id, ...],
+         "findings": [{"rule_id", "rule_name", "severity", "message", "file",
+                       "line", "column" (1-based), "plan_id", "pointer"}]}
+    """
+    doc = {
+        "tool": {"name": "kpi-policies", "version": __version__},
+        "as_of": result.as_of,
+        "summary": {"files": len(result.files), **{s.value: result.count(s) for s in Severity}},
+        "files": [{"file": fr.path, "kind": fr.kind, "plan_id": fr.doc_id, "findings": len(fr.findings)} for fr in result.files],
+        "rules_run": result.rules_run,
+        "findings": [f.to_dict() for f in result.findings],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

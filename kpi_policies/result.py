@@ -1,0 +1,110 @@
+"""Findings and run results: what the checks record and the reporters read."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    """How serious a finding is; ``error`` makes ``check`` exit 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """2 for error, 1 for warning, 0 for info (higher is more severe)."""
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in one file.
+
+    Attributes:
+        rule_id: The rule that found it, e.g. ``"GL001"`` (family prefix + number).
+        severity: Effective severity after the policy is applied.
+        message: One sentence in the domain's terms, naming the object concerned.
+        file: Path of the file as given on the command line (or found in a folder).
+        line: 1-based line of the key or value at fault (for a missing key: its parent).
+        column: 1-based column, counted in characters.
+        plan_id: ``metadata.id`` of the plan or strategy, when it could be read.
+        pointer: JSON pointer of the object at fault inside the document (``""`` = root).
+        rule_name: The rule's dotted name, e.g. ``"goal-linkage.unknown-objective"``.
+    """
+
+    rule_id: str
+    severity: Severity
+    message: str
+    file: str
+    line: int
+    column: int
+    plan_id: str | None = None
+    pointer: str = ""
+    rule_name: str = ""
+
+    def sort_key(self) -> tuple:
+        """Order findings by file, then position, then rule id."""
+        return (self.file, self.line, self.column, self.rule_id, self.message)
+
+    def to_dict(self) -> dict:
+        """The finding as a JSON-ready dict (the ``json`` report's finding object)."""
+        return {
+            "rule_id": self.rule_id,
+            "rule_name": self.rule_name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "plan_id": self.plan_id,
+            "pointer": self.pointer,
+        }
+
+
+@dataclass
+class FileResult:
+    """What a run learned about one file.
+
+    Attributes:
+        path: The file as given or discovered.
+        kind: ``KpiPlan``, ``Strategy``, ``Policy``... or ``None`` when unreadable.
+        doc_id: ``metadata.id`` when present.
+        findings: Findings on this file, sorted by position.
+    """
+
+    path: str
+    kind: str | None = None
+    doc_id: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    """Everything one ``check`` produced, in file order.
+
+    Attributes:
+        files: One entry per file checked, in the order they were discovered.
+        as_of: ISO date the time-dependent rules were judged on.
+        rules_run: Ids of every rule that was evaluated in this run.
+    """
+
+    files: list[FileResult]
+    as_of: str
+    rules_run: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """All findings of all files, file by file, each file's sorted by position."""
+        return [f for fr in self.files for f in fr.findings]
+
+    def count(self, severity: Severity) -> int:
+        """Number of findings of one severity."""
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def has_errors(self) -> bool:
+        """True when at least one finding is an error (``check`` exits 1)."""
+        return any(f.severity is Severity.ERROR for f in self.findings)

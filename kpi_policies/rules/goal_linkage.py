@@ -1,0 +1,399 @@
+"""GL, goal linkage: every KPI traces back to a business goal (DOMAIN.md mistake 1).
+
+References resolve (KPI to objective, objective to goal, drivers, initiative
+KPIs, the named strategy), ids are unique, drivers form no cycle, every
+objective is measured and every goal is served.
+"""
+
+from __future__ import annotations
+
+from kpi_policies.result import Severity
+from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
+from kpi_policies.schema import did_you_mean
+
+
+class UnknownObjective(Rule):
+    """KPI is not linked to an objective of its plan.
+
+    ## Why it matters
+    A KPI measures a marketing objective, and the objective serves a business
+    goal (DOMAIN.md, "How a good plan is built", steps 1 and 2). A KPI whose
+    `objective` is missing or names no objective of the plan measures nothing
+    the business asked for: mistake 1 of DOMAIN.md. ISO 9001:2015 6.2 asks
+    that quality objectives be measurable; the link makes that traceable.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        objective: OBJ-PROFIT      # the plan has no objective OBJ-PROFIT
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        objective: OBJ-REVENUE
+    ```
+    """
+
+    id = "GL001"
+    name = "goal-linkage.unknown-objective"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        objectives = [o.id for o in ctx.plan.objectives if o.id]
+        for kpi in ctx.kpis():
+            if is_blank(kpi.objective):
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} names no objective; set `objective` to one of: {', '.join(objectives) or '(the plan has none)'}")
+            elif kpi.objective not in objectives:
+                yield Violation(kpi.path + ("objective",),
+                                f"KPI {kpi_label(kpi)} measures objective '{kpi.objective}', which this plan does not define{did_you_mean(kpi.objective, objectives)}")
+
+
+class UnknownGoal(Rule):
+    """Objective does not serve a known business goal.
+
+    ## Why it matters
+    "Every marketing objective serves a business goal of the company. An
+    objective with no business goal is noise" (DOMAIN.md, step 1). The goal
+    must be one of the plan's `goals` or of the Strategy named in
+    `metadata.strategy`.
+
+    ## Fails
+    ```yaml
+    objectives:
+      - id: OBJ-REVENUE
+        goal: G-MARGIN             # neither the plan nor a strategy defines it
+    ```
+
+    ## Passes
+    ```yaml
+    metadata:
+      strategy: company-2027       # the company strategy defines G-RETENTION
+    objectives:
+      - id: OBJ-REVENUE
+        goal: G-RETENTION
+    ```
+    """
+
+    id = "GL002"
+    name = "goal-linkage.unknown-goal"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        goals = ctx.goals()
+        strategy_missing = bool(ctx.plan.metadata.strategy) and ctx.strategy() is None
+        for objective in ctx.plan.objectives:
+            label = objective.id or f"at objectives[{objective.path[-1]}]"
+            if is_blank(objective.goal):
+                yield Violation(objective.path, f"objective {label} serves no business goal; set `goal` to one of: {', '.join(goals) or '(no goals defined)'}")
+            elif objective.goal not in goals and not strategy_missing:
+                where = "this plan's goals" + (f" or strategy {ctx.plan.metadata.strategy}" if ctx.plan.metadata.strategy else "")
+                yield Violation(objective.path + ("goal",),
+                                f"objective {label} serves goal '{objective.goal}', which is not among {where}{did_you_mean(objective.goal, goals)}")
+
+
+class UnknownStrategy(Rule):
+    """Plan names a strategy that cannot be found.
+
+    ## Why it matters
+    A plan may serve goals set in a company Strategy document instead of
+    listing its own (DOMAIN.md, step 1). If `metadata.strategy` names no
+    Strategy among the files checked or in the repository, none of the
+    objectives that rely on it can be traced to a goal.
+
+    ## Fails
+    ```yaml
+    metadata:
+      strategy: company-2030       # no Strategy file has this id
+    ```
+
+    ## Passes
+    ```yaml
+    metadata:
+      strategy: company-2027
+    ```
+    """
+
+    id = "GL003"
+    name = "goal-linkage.unknown-strategy"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        strategy_id = ctx.plan.metadata.strategy
+        if strategy_id and ctx.strategy() is None:
+            yield Violation(("metadata", "strategy"),
+                            f"strategy '{strategy_id}' is not among the files checked nor in this repository; check its metadata.id")
+
+
+class UnknownDriver(Rule):
+    """Driver is not a KPI of the plan.
+
+    ## Why it matters
+    Drivers are the factors that move a KPI, and each must itself be a KPI so it
+    is measured and reviewed (DOMAIN.md, step 4; Balanced Scorecard: lagging
+    outcome measures need leading driver measures).
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-REVENUE
+        drivers: [KPI-CONVERSION, KPI-BASKET]   # KPI-BASKET is not defined
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-REVENUE
+        drivers: [KPI-CONVERSION]
+    ```
+    """
+
+    id = "GL004"
+    name = "goal-linkage.unknown-driver"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        kpi_ids = [k.id for k in ctx.kpis()]
+        for kpi in ctx.kpis():
+            for i, driver in enumerate(kpi.drivers):
+                if driver not in kpi_ids:
+                    yield Violation(kpi.path + ("drivers", i),
+                                    f"KPI {kpi.id} names driver '{driver}', which is not a KPI of this plan{did_you_mean(driver, kpi_ids)}")
+
+
+class UnknownInitiativeKpi(Rule):
+    """Initiative moves a KPI the plan does not define.
+
+    ## Why it matters
+    Initiatives are the execution plan: each moves named driver KPIs and has an
+    owner and dates (DOMAIN.md, step 5). An initiative pointing at an unknown
+    KPI has no measurable effect.
+
+    ## Fails
+    ```yaml
+    initiatives:
+      - id: INIT-CHECKOUT
+        kpis: [KPI-CHECKOUT-SPEED]  # not a KPI of this plan
+    ```
+
+    ## Passes
+    ```yaml
+    initiatives:
+      - id: INIT-CHECKOUT
+        kpis: [KPI-CONVERSION]
+    ```
+    """
+
+    id = "GL005"
+    name = "goal-linkage.unknown-initiative-kpi"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        kpi_ids = [k.id for k in ctx.kpis()]
+        for initiative in ctx.plan.initiatives:
+            for i, kpi_id in enumerate(initiative.kpis):
+                if kpi_id not in kpi_ids:
+                    yield Violation(initiative.path + ("kpis", i),
+                                    f"initiative {initiative.id} moves KPI '{kpi_id}', which this plan does not define{did_you_mean(kpi_id, kpi_ids)}")
+
+
+class DuplicateId(Rule):
+    """Id is used twice within one plan.
+
+    ## Why it matters
+    Ids of goals, objectives, KPIs and initiatives are unique within their plan
+    (DOMAIN.md, "Ids and defaults"); a reference to a duplicated id is
+    ambiguous, and reports would merge two different things.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-AOV
+        name: Average order value
+      - id: KPI-AOV
+        name: Average order value (app)
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-AOV
+        name: Average order value
+      - id: KPI-AOV-APP
+        name: Average order value (app)
+    ```
+    """
+
+    id = "GL006"
+    name = "goal-linkage.duplicate-id"
+    severity = Severity.ERROR
+    kinds = ("KpiPlan", "Strategy")
+
+    def check(self, ctx: Context, params):
+        seen: dict[str, str] = {}
+        for section in ("goals", "objectives", "kpis", "initiatives"):
+            for obj in getattr(ctx.plan, section, []):
+                if not obj.id:
+                    continue
+                if obj.id in seen:
+                    yield Violation(obj.path + ("id",), f"id '{obj.id}' is already used by {seen[obj.id]}; ids are unique within a plan")
+                else:
+                    seen[obj.id] = f"{section}[{obj.path[-1]}]"
+
+
+class DuplicateDocumentId(Rule):
+    """Two plans or strategies share one id.
+
+    ## Why it matters
+    Plan and strategy ids are unique across the repository (DOMAIN.md, "Ids and
+    defaults"): a plan's `metadata.strategy` and every report refer to them.
+
+    ## Fails
+    ```yaml
+    metadata:
+      id: company-2027             # the company strategy already has this id
+    ```
+
+    ## Passes
+    ```yaml
+    metadata:
+      id: shop-marketing-2027
+    ```
+    """
+
+    id = "GL007"
+    name = "goal-linkage.duplicate-document-id"
+    severity = Severity.ERROR
+    kinds = ("KpiPlan", "Strategy")
+
+    def check(self, ctx: Context, params):
+        doc_id = ctx.plan.metadata.id
+        if not doc_id:
+            return
+        others = [e for e in ctx.index.with_id(doc_id) if e.document is not ctx.document]
+        if others:
+            files = ", ".join(sorted({e.file for e in others}))
+            yield Violation(("metadata", "id"), f"id '{doc_id}' is also the id of {others[0].kind} in {files}; plan and strategy ids are unique across the repository")
+
+
+class DriverCycle(Rule):
+    """Drivers form a cycle.
+
+    ## Why it matters
+    A driver is a leading measure that moves a lagging one (DOMAIN.md, step 4;
+    Balanced Scorecard). If A drives B and B drives A, neither is the cause,
+    and the tree of goals, KPIs and drivers can no longer be read top-down.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        drivers: [KPI-REVENUE]     # KPI-REVENUE is already driven by KPI-CONVERSION
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        drivers: []
+    ```
+    """
+
+    id = "GL008"
+    name = "goal-linkage.driver-cycle"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        kpis = {k.id: k for k in ctx.kpis()}
+        graph = {k: [d for d in kpi.drivers if d in kpis] for k, kpi in kpis.items()}
+        reported: set[frozenset] = set()
+        for start in kpis:
+            cycle = _find_cycle(graph, start)
+            if cycle and frozenset(cycle) not in reported:
+                reported.add(frozenset(cycle))
+                kpi = kpis[cycle[0]]
+                index = kpi.drivers.index(cycle[1] if len(cycle) > 1 else cycle[0])
+                yield Violation(kpi.path + ("drivers", index),
+                                "drivers form a cycle: " + " -> ".join(cycle + [cycle[0]]))
+
+
+def _find_cycle(graph: dict[str, list[str]], start: str) -> list[str] | None:
+    """A cycle through ``start`` (as a list of KPI ids), found by depth-first search."""
+    stack = [(start, [start])]
+    while stack:
+        node, trail = stack.pop()
+        for nxt in graph.get(node, []):
+            if nxt == start:
+                return trail
+            if nxt not in trail and len(trail) < len(graph):
+                stack.append((nxt, trail + [nxt]))
+    return None
+
+
+class ObjectiveWithoutKpi(Rule):
+    """Objective has no KPI measuring it.
+
+    ## Why it matters
+    An objective is reached only if something measures it (DOMAIN.md, step 2;
+    ISO 9001:2015 6.2: quality objectives shall be measurable).
+
+    ## Fails
+    ```yaml
+    objectives:
+      - id: OBJ-LOYALTY
+        title: More repeat buyers
+        goal: G-SALES              # no KPI names OBJ-LOYALTY
+    ```
+
+    ## Passes
+    ```yaml
+    objectives:
+      - id: OBJ-REVENUE
+        title: Online revenue +10% on 2026
+        goal: G-SALES
+    ```
+    """
+
+    id = "GL009"
+    name = "goal-linkage.objective-without-kpi"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        measured = {k.objective for k in ctx.kpis()}
+        for objective in ctx.plan.objectives:
+            if objective.id and objective.id not in measured:
+                yield Violation(objective.path + ("id",), f"objective {objective.id} has no KPI; add a KPI whose `objective` is {objective.id}")
+
+
+class GoalWithoutObjective(Rule):
+    """Business goal is served by no objective.
+
+    ## Why it matters
+    A goal listed in the plan but served by no objective will not be worked on
+    (DOMAIN.md, step 1). It may be intended (a goal owned by another
+    department), hence a warning.
+
+    ## Fails
+    ```yaml
+    goals:
+      - {id: G-BRAND, title: Grow brand awareness, type: brand_awareness}
+    ```
+
+    ## Passes
+    ```yaml
+    goals:
+      - {id: G-SALES, title: Grow online sales, type: sales_growth}
+    ```
+    """
+
+    id = "GL010"
+    name = "goal-linkage.goal-without-objective"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context, params):
+        served = {o.goal for o in ctx.plan.objectives}
+        for goal in ctx.plan.goals:
+            if goal.id and goal.id not in served:
+                yield Violation(goal.path + ("id",), f"goal {goal.id} is served by no objective of this plan")

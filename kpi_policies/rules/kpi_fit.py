@@ -1,0 +1,208 @@
+"""KF, KPI fit: the KPI's metric, direction and unit fit each other and the goal served.
+
+DOMAIN.md mistake 4: the wrong KPI for the objective (a vanity metric as the
+only KPI of a sales objective, a cost KPI whose direction says "increase").
+Metric facts come from the built-in catalog (``rules/metrics.yaml``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from kpi_policies.result import Severity
+from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
+from kpi_policies.schema import did_you_mean
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")  # ISO 4217 alphabetic code shape
+_PERCENT = {"percent", "%", "pct", "percentage"}
+_RATIO = {"ratio", "x", "times"}
+_SCORE = {"score", "points", "nps"}
+_DAYS = {"days", "day"}
+
+
+def unit_kind(unit: str) -> str:
+    """Classify a KPI's unit: ``currency`` (ISO 4217 code or "currency"), ``percent``,
+    ``ratio``, ``score``, ``days`` or ``count`` (anything else: count, orders, users...)."""
+    u = unit.strip()
+    if _CURRENCY.match(u) or u.lower() == "currency":
+        return "currency"
+    for kind, words in (("percent", _PERCENT), ("ratio", _RATIO), ("score", _SCORE), ("days", _DAYS)):
+        if u.lower() in words:
+            return kind
+    return "count"
+
+
+#: metric unit kind -> unit kinds a KPI may use for it
+_UNIT_FITS = {
+    "currency": {"currency"},
+    "count": {"count"},
+    "percent": {"percent"},
+    "ratio": {"ratio", "percent"},  # ROAS is written as a ratio or a percent (DOMAIN.md)
+    "score": {"score", "count"},
+    "days": {"days"},
+}
+
+
+class UnknownMetric(Rule):
+    """KPI's metric is not in the metric catalog.
+
+    ## Why it matters
+    The catalog knows each standard metric's formula, unit, better direction,
+    the goals it serves and the tools that measure it (DOMAIN.md, "Standard
+    KPI facts"); the other KF rules and MT003 can only judge a KPI whose
+    `metric` is a catalog id. A warning: a company may track its own metrics.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        metric: conversions_rate
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        metric: conversion_rate
+    ```
+    """
+
+    id = "KF001"
+    name = "kpi-fit.unknown-metric"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context, params):
+        known = list(ctx.catalog.metrics)
+        for kpi in ctx.kpis():
+            if is_blank(kpi.metric):
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} names no catalog metric (`metric`), so its fit cannot be judged")
+            elif kpi.metric not in ctx.catalog.metrics:
+                yield Violation(kpi.path + ("metric",), f"metric '{kpi.metric}' of KPI {kpi.id} is not in the metric catalog{did_you_mean(kpi.metric, known)}")
+
+
+class DirectionAgainstMetric(Rule):
+    """KPI's direction goes against its metric's better direction.
+
+    ## Why it matters
+    Costs per click, view or acquisition, churn and CAC are better when lower;
+    revenue, conversion rate and reach when higher (DOMAIN.md, "Standard KPI
+    facts"). A cost KPI whose direction says "increase" rewards waste
+    (mistake 4). `maintain` is never judged here.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        direction: decrease        # a conversion rate is better higher
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        direction: increase
+    ```
+    """
+
+    id = "KF002"
+    name = "kpi-fit.direction-against-metric"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        for kpi in ctx.kpis():
+            metric = ctx.catalog.get(kpi.metric)
+            if metric is None or kpi.direction not in ("increase", "decrease"):
+                continue
+            wanted = "increase" if metric.better == "higher" else "decrease"
+            if kpi.direction != wanted:
+                yield Violation(kpi.path + ("direction",),
+                                f"KPI {kpi.id} is set to {kpi.direction}, but {metric.name} is better {metric.better}: "
+                                f"use `direction: {wanted}`")
+
+
+class UnitMismatch(Rule):
+    """KPI's unit does not fit its metric.
+
+    ## Why it matters
+    A target is a number with a unit (DOMAIN.md, step 3), and the unit must be
+    the metric's: a currency code (ISO 4217, e.g. VND, USD) for revenue and
+    costs, `percent` for rates, `count` for orders or users, `ratio` or
+    `percent` for ROAS, `score` for NPS. A KPI with no unit cannot be read.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        unit: VND                  # a conversion rate is a percent
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        unit: percent
+    ```
+    """
+
+    id = "KF003"
+    name = "kpi-fit.unit-mismatch"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        for kpi in ctx.kpis():
+            if is_blank(kpi.unit):
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no unit (`unit`: a currency code such as VND, percent, count, ratio, score or days)")
+                continue
+            metric = ctx.catalog.get(kpi.metric)
+            if metric is None:
+                continue
+            kind = unit_kind(kpi.unit)
+            if kind not in _UNIT_FITS[metric.unit]:
+                expected = "a currency code such as VND or USD" if metric.unit == "currency" else " or ".join(sorted(_UNIT_FITS[metric.unit]))
+                yield Violation(kpi.path + ("unit",),
+                                f"KPI {kpi.id} is in '{kpi.unit}', but {metric.name} is measured in {metric.unit}: use {expected}")
+
+
+class MetricOffGoal(Rule):
+    """KPI's metric does not serve the type of goal its objective serves.
+
+    ## Why it matters
+    Choose KPIs that measure the objective (DOMAIN.md, step 2): sales growth is
+    measured by revenue, orders, order value and conversion rate; brand
+    awareness by reach, visitors and video views; cost optimisation by cost per
+    view, per order and ROAS. Video views as a KPI of a sales objective is the
+    vanity-metric mistake (mistake 4). A warning, since a plan may have reasons.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        metric: video_views        # serves brand awareness, not sales growth
+        unit: count
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        metric: conversion_rate
+    ```
+    """
+
+    id = "KF004"
+    name = "kpi-fit.metric-off-goal"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context, params):
+        objectives = {o.id: o for o in ctx.plan.objectives if o.id}
+        goals = ctx.goals()
+        for kpi in ctx.kpis():
+            metric = ctx.catalog.get(kpi.metric)
+            objective = objectives.get(kpi.objective)
+            goal = goals.get(objective.goal) if objective else None
+            if metric is None or goal is None or goal.type is None:
+                continue
+            if goal.type not in metric.goal_types:
+                yield Violation(kpi.path + ("metric",),
+                                f"KPI {kpi.id} measures {metric.name}, which serves {', '.join(metric.goal_types)}, "
+                                f"but its objective {objective.id} serves goal {goal.id} ({goal.type})")

@@ -1,0 +1,230 @@
+"""JSON Schema validation (Draft 2020-12) of loaded documents: family ``S``.
+
+Each document is validated against the bundled schema of its ``kind``
+(``schemas/*.schema.json``). Every error is reported at once, mapped from its
+JSON path to a line and column, with a message written for people rather than
+a dump of the schema. :func:`prune` then removes the offending parts so the
+rules can still judge the rest of the plan.
+
+No schema is ever fetched: a ``$ref`` to anything but the bundled schemas
+raises :class:`SchemaRefusedError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+from referencing import Registry, Resource
+
+from kpi_policies.resources import load_schema
+
+API_VERSION = "kpi-policies/v1"
+
+#: kind -> bundled schema file
+SCHEMA_FILES = {
+    "KpiPlan": "kpi-plan.schema.json",
+    "Strategy": "strategy.schema.json",
+    "Policy": "policy.schema.json",
+    "MetricCatalog": "metric-catalog.schema.json",
+}
+
+
+class SchemaRefusedError(Exception):
+    """A schema referred to a resource outside the bundled schemas (nothing is fetched)."""
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One schema violation.
+
+    Attributes:
+        path: Path tuple into the document of the value at fault.
+        message: Readable message.
+        on_key: True when the finding belongs on a key (unknown or missing key).
+        rule_id: ``S001`` wrong value, ``S002`` not a kpi-policies document,
+            ``S003`` unknown key, ``S004`` missing required key.
+    """
+
+    path: tuple
+    message: str
+    on_key: bool = False
+    rule_id: str = "S001"
+
+
+def _refuse(uri: str):
+    raise SchemaRefusedError(
+        f"schema reference '{uri}' is not one of the bundled schemas; kpi-policies never fetches schemas"
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def _registry() -> Registry:
+    resources = []
+    for filename in SCHEMA_FILES.values():
+        schema = load_schema(filename)
+        resources.append((schema["$id"], Resource.from_contents(schema)))
+    return Registry(retrieve=_refuse).with_resources(resources)
+
+
+def build_validator(schema: dict) -> jsonschema.protocols.Validator:
+    """A Draft 2020-12 validator with format checks on and remote references refused.
+
+    Raises:
+        SchemaRefusedError: during validation, if the schema refers to a URL or
+            file that is not a bundled schema.
+    """
+    cls = jsonschema.Draft202012Validator
+    return cls(schema, registry=_registry(), format_checker=cls.FORMAT_CHECKER)
+
+
+@functools.lru_cache(maxsize=None)
+def validator_for(kind: str):
+    """The compiled validator of a bundled kind (built once per process)."""
+    return build_validator(load_schema(SCHEMA_FILES[kind]))
+
+
+def validate(data: Any) -> tuple[str | None, list[SchemaError]]:
+    """Validate one document against the schema of its kind.
+
+    Returns:
+        ``(kind, errors)``; ``kind`` is ``None`` when the document names no
+        known kind (then a single error says what is wrong at the top).
+    """
+    if not isinstance(data, dict):
+        found = type(data).__name__ if data is not None else "nothing"
+        found = {"list": "a list", "str": "a plain text", "int": "a number", "float": "a number", "bool": "a boolean"}.get(found, found)
+        return None, [SchemaError((), f"a kpi-policies file is a mapping with apiVersion and kind, but this document is {found}", rule_id="S002")]
+    errors: list[SchemaError] = []
+    api = data.get("apiVersion")
+    if api != API_VERSION:
+        if "apiVersion" not in data:
+            errors.append(SchemaError((), f"missing apiVersion: a kpi-policies file starts with 'apiVersion: {API_VERSION}'", rule_id="S002"))
+        else:
+            errors.append(SchemaError(("apiVersion",), f"apiVersion {api!r} is not supported; use '{API_VERSION}'", rule_id="S002"))
+    kind = data.get("kind")
+    if kind not in SCHEMA_FILES:
+        known = ", ".join(SCHEMA_FILES)
+        if "kind" not in data:
+            errors.append(SchemaError((), f"missing kind: one of {known}", rule_id="S002"))
+        else:
+            errors.append(SchemaError(("kind",), f"unknown kind {kind!r}: expected one of {known}{did_you_mean(kind, SCHEMA_FILES)}", rule_id="S002"))
+        return None, errors
+    if errors:
+        return kind, errors
+    for error in sorted(iter_errors(validator_for(kind), data), key=lambda e: [str(p) for p in e.absolute_path]):
+        errors.extend(_explain(error))
+    return kind, errors
+
+
+def iter_errors(validator, data: Any) -> list[jsonschema.ValidationError]:
+    """All validation errors of ``data``.
+
+    Raises:
+        SchemaRefusedError: when the schema refers to a resource that is not bundled.
+    """
+    try:
+        return list(validator.iter_errors(data))
+    except Exception as exc:  # referencing wraps the refusal in its own errors
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, SchemaRefusedError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            raise SchemaRefusedError(str(cause)) from None
+        raise
+
+
+def prune(data: Any, errors: list[SchemaError]) -> Any:
+    """A copy of ``data`` without the values the schema rejected.
+
+    Mapping entries at fault are removed; list items at fault are replaced by
+    ``None`` so the other items keep their index (and so their positions).
+    Missing keys stay missing; the models treat every field as optional.
+    """
+    data = copy.deepcopy(data)
+    for error in sorted(errors, key=lambda e: len(e.path), reverse=True):
+        if not error.path:
+            continue
+        parent = data
+        try:
+            for step in error.path[:-1]:
+                parent = parent[step]
+            last = error.path[-1]
+            if isinstance(parent, dict):
+                parent.pop(last, None)
+            elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+                parent[last] = None
+        except (KeyError, IndexError, TypeError):
+            continue
+    return data
+
+
+def dotted(path: tuple) -> str:
+    """``('kpis', 2, 'target')`` -> ``kpis[2].target`` (``<root>`` for the empty path)."""
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "the document"
+
+
+def did_you_mean(word: Any, choices) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``word``, or ``""``."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a text", "number": "a number",
+               "integer": "a whole number", "boolean": "true or false", "null": "empty"}
+
+
+def _explain(error: jsonschema.ValidationError) -> list[SchemaError]:
+    """Turn one jsonschema error into readable :class:`SchemaError` records."""
+    path = tuple(error.absolute_path)
+    where = dotted(path)
+    kind = error.validator
+    value = error.instance
+    if kind == "required":
+        missing = [name for name in error.validator_value if isinstance(value, dict) and name not in value]
+        return [SchemaError(path, f"{where} is missing required key '{name}'", on_key=True, rule_id="S004") for name in missing]
+    if kind == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        extras = [k for k in value if k not in allowed and not k.startswith("x-")] if isinstance(value, dict) else []
+        return [
+            SchemaError(path + (k,), f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}", on_key=True, rule_id="S003")
+            for k in extras
+        ]
+    if kind == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        names = " or ".join(_TYPE_NAMES.get(t, t) for t in wanted)
+        return [SchemaError(path, f"{where} must be {names}, not {_show(value)}")]
+    if kind == "enum":
+        options = ", ".join(str(o) for o in error.validator_value)
+        return [SchemaError(path, f"{where} is {_show(value)}, not one of: {options}{did_you_mean(value, error.validator_value)}")]
+    if kind == "const":
+        return [SchemaError(path, f"{where} must be {error.validator_value!r}, not {_show(value)}")]
+    if kind == "format" and error.validator_value == "date":
+        return [SchemaError(path, f"{where} is {_show(value)}, not a real date in the form YYYY-MM-DD")]
+    if kind == "pattern":
+        return [SchemaError(path, f"{where} {_show(value)} is not a valid id: use letters, digits, '.', '_' or '-', starting with a letter or digit")]
+    if kind == "minLength":
+        return [SchemaError(path, f"{where} must not be empty")]
+    if kind == "maxLength":
+        return [SchemaError(path, f"{where} is longer than {error.validator_value} characters")]
+    if kind == "minItems":
+        return [SchemaError(path, f"{where} needs at least {error.validator_value} item(s)")]
+    if kind == "uniqueItems":
+        return [SchemaError(path, f"{where} lists the same item more than once")]
+    if kind == "propertyNames":
+        return [SchemaError(path, f"{where} has a key that is not allowed here: {error.message}")]
+    return [SchemaError(path, f"{where}: {error.message}")]
