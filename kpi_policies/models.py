@@ -39,16 +39,21 @@ class Period(_Model):
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
 
 
-class Metadata(_Model):
-    """``metadata`` of a plan or strategy."""
+class StrategyMetadata(_Model):
+    """``metadata`` of a strategy: id, title, owner, period."""
 
     id: Optional[str] = None
     title: Optional[str] = None
     owner: Optional[str] = None
-    department: Optional[str] = None
-    strategy: Optional[str] = None
     description: Optional[str] = None
     period: Optional[Period] = None
+
+
+class Metadata(StrategyMetadata):
+    """``metadata`` of a plan: a strategy's fields plus department and the strategy served."""
+
+    department: Optional[str] = None
+    strategy: Optional[str] = None
 
 
 class Goal(_Model):
@@ -152,7 +157,7 @@ class KpiPlan(_Model):
 class Strategy(_Model):
     """``kind: Strategy``: company-level business goals that plans serve."""
 
-    metadata: Metadata = Field(default_factory=Metadata)
+    metadata: StrategyMetadata = Field(default_factory=StrategyMetadata)
     goals: list[Goal] = Field(default_factory=list)
 
 

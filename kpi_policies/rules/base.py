@@ -84,7 +84,7 @@ class Context:
 
     def strategy(self):
         """The index entry of the Strategy named in ``metadata.strategy``, or ``None``."""
-        strategy_id = self.plan.metadata.strategy
+        strategy_id = getattr(self.plan.metadata, "strategy", None)
         return self.index.strategy(strategy_id, self.document.path) if strategy_id else None
 
     def goals(self) -> dict:

@@ -209,20 +209,24 @@ class DuplicateId(Rule):
 
     ## Fails
     ```yaml
-    kpis:
-      - id: KPI-AOV
-        name: Average order value
-      - id: KPI-AOV
-        name: Average order value (app)
+    initiatives:
+      - id: KPI-CONVERSION          # already the id of a KPI
+        title: Faster checkout
+        kpis: [KPI-CONVERSION]
+        owner: web-team
+        start: 2027-02-01
+        end: 2027-06-30
     ```
 
     ## Passes
     ```yaml
-    kpis:
-      - id: KPI-AOV
-        name: Average order value
-      - id: KPI-AOV-APP
-        name: Average order value (app)
+    initiatives:
+      - id: INIT-FAST-CHECKOUT
+        title: Faster checkout
+        kpis: [KPI-CONVERSION]
+        owner: web-team
+        start: 2027-02-01
+        end: 2027-06-30
     ```
     """
 

@@ -7,6 +7,8 @@ ISO 9001:2015 9.1.1 (what is measured, by which method) and ISO/IEC
 
 from __future__ import annotations
 
+import re
+
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 from kpi_policies.schema import did_you_mean
@@ -41,10 +43,31 @@ class MissingTool(Rule):
 
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
+            hint = _tools_in_prose(kpi.description, ctx.policy.tools)
             if kpi.measurement is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no measurement; add `measurement: {{tool: ..., source: ..., owner: ...}}`")
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no measurement tool; add `measurement: {{tool: ..., source: ..., owner: ...}}`{hint}")
             elif is_blank(kpi.measurement.tool):
-                yield Violation(kpi.path + ("measurement",), f"KPI {kpi.id} names no measurement tool (`measurement.tool`, one of: {', '.join(ctx.policy.tools)})")
+                yield Violation(kpi.path + ("measurement",), f"KPI {kpi.id} names no measurement tool (`measurement.tool`, one of: {', '.join(ctx.policy.tools)}){hint}")
+
+
+#: Words in prose that name an approved tool of the built-in registry.
+_PROSE_NAMES = {
+    "google analytics": "google-analytics-4", "ga4": "google-analytics-4", "google ads": "google-ads",
+    "adwords": "google-ads", "facebook ads": "meta-ads", "meta ads": "meta-ads", "youtube": "youtube-studio",
+    "hubspot": "hubspot", "salesforce": "crm", "crm": "crm", "survey": "survey-tool", "erp": "finance-erp",
+}
+
+
+def _tools_in_prose(text: str | None, approved) -> str:
+    """`` (its description names Google Analytics: google-analytics-4?)`` when prose names a tool."""
+    if not text:
+        return ""
+    lowered = text.lower()
+    named = [(word, tool) for word, tool in _PROSE_NAMES.items() if tool in approved and re.search(rf"\b{re.escape(word)}\b", lowered)]
+    if not named:
+        return ""
+    word, tool = named[0]
+    return f"; its description names {word!r} only in prose: did you mean `tool: {tool}`?"
 
 
 class UnapprovedTool(Rule):

@@ -128,9 +128,12 @@ class AliasProblem(LoadRule):
 
     ## Fails
     ```yaml
-    a: &a [x, x, x, x, x, x, x, x, x]
-    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
-    c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+    a: &a [x, x, x, x, x, x, x, x, x, x]
+    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+    d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+    e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+    f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]      # a million nodes
     ```
 
     ## Passes

@@ -1,0 +1,53 @@
+"""Shared test helpers: run the real CLI, check YAML text through the engine, find shared inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kpi_policies.engine import Engine
+from kpi_policies.load import load_text
+from kpi_policies.policy import load_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Inputs handed to the project's developers; absent in a user's clone.
+SHARED = ROOT.parent / "shared"
+AS_OF = dt.date(2027, 4, 10)
+
+
+def shared(*parts: str) -> Path:
+    """A path under the shared inputs, or skip the test when they are absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared input {'/'.join(parts)} is not available in this checkout")
+    return path
+
+
+def run_cli(*args: str, cwd: str | Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m kpi_policies ARGS`` as a user would; text output."""
+    return subprocess.run([sys.executable, "-m", "kpi_policies", *args], cwd=cwd, capture_output=True,
+                          text=True, input=input, timeout=300)
+
+
+def check_json(*args: str, cwd=None) -> tuple[int, dict]:
+    """``check --format json ARGS`` -> (exit code, parsed report)."""
+    proc = run_cli("check", "--format", "json", *args, cwd=cwd)
+    assert "Traceback" not in proc.stderr + proc.stdout
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def check_texts(files: dict[str, str], as_of: dt.date = AS_OF, policy=None):
+    """Run the engine on in-memory files ``{name: yaml_text}``; returns the RunResult."""
+    engine = Engine(policy or load_policy(), as_of)
+    docs = {name: load_text(text, name) for name, text in files.items()}
+    return engine.run(list(files), documents=docs)
+
+
+def rule_ids(result) -> list[str]:
+    """Rule ids of all findings, in report order."""
+    return [f.rule_id for f in result.findings]

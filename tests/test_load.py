@@ -1,0 +1,150 @@
+"""Loading: positions, the YAML 1.2 core schema, and every way a file can be unreadable (family Y)."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from kpi_policies.load import MAX_DEPTH, load_bytes, load_text
+
+PLAN = """\
+# comment line
+apiVersion: kpi-policies/v1
+kind: KpiPlan
+metadata:
+  id: demo
+kpis:
+  - id: KPI-A
+    target: {value: 10, due: 2027-12-31}
+    measurement:
+      tool: crm
+"""
+
+
+def problems(doc):
+    return [(p.rule_id, p.line, p.column) for p in doc.problems]
+
+
+def test_positions_are_one_based_for_values_and_keys():
+    doc = load_text(PLAN)
+    assert doc.problems == []
+    assert doc.locate(("kind",)) == (3, 7)
+    assert doc.locate(("kpis", 0, "target", "value")) == (8, 21)
+    assert doc.locate(("kpis", 0, "measurement", "tool")) == (10, 13)
+    assert doc.key_positions[("kpis", 0, "measurement", "tool")] == (10, 7)
+
+
+def test_missing_key_points_at_its_parent_key():
+    doc = load_text(PLAN)
+    # measurement has no `source`: the nearest existing node is the `measurement:` key
+    assert doc.locate(("kpis", 0, "measurement", "source"), on_key=True) == (9, 5)
+
+
+@pytest.mark.parametrize("prefix,newline", [(b"", b"\n"), (codecs.BOM_UTF8, b"\n"), (b"", b"\r\n"), (codecs.BOM_UTF8, b"\r\n")])
+def test_bom_and_crlf_change_nothing(prefix, newline):
+    raw = prefix + PLAN.encode().replace(b"\n", newline)
+    doc = load_bytes(raw)
+    assert doc.problems == []
+    assert doc.data == load_text(PLAN).data
+    assert doc.locate(("kpis", 0, "measurement", "tool")) == (10, 13)
+
+
+def test_utf16_with_bom_is_read():
+    doc = load_bytes(codecs.BOM_UTF16_LE + PLAN.encode("utf-16-le"))
+    assert doc.problems == [] and doc.data["metadata"]["id"] == "demo"
+
+
+def test_undecodable_bytes_point_at_the_byte():
+    doc = load_bytes(b"a: 1\nb: Doanh thu \xe1\n")
+    assert problems(doc) == [("Y003", 2, 14)]
+    assert "UTF-8" in doc.problems[0].message
+    assert not doc.usable
+
+
+def test_quoted_and_unquoted_dates_are_the_same_text():
+    doc = load_text('a: 2027-01-31\nb: "2027-01-31"\nc: 2027-02-30\n')
+    assert doc.data == {"a": "2027-01-31", "b": "2027-01-31", "c": "2027-02-30"}
+
+
+def test_yaml_12_core_schema_scalars():
+    doc = load_text("a: yes\nb: on\nc: 0o17\nd: 0x1F\ne: 010\nf: 1.5e3\ng: ~\nh: TRUE\ni: !!str 12\nj: '12'\n")
+    assert doc.data == {"a": "yes", "b": "on", "c": 15, "d": 31, "e": 10, "f": 1500.0, "g": None, "h": True, "i": "12", "j": "12"}
+
+
+@pytest.mark.parametrize("text", ["a: .nan\n", "a: .inf\n", "a: -.Inf\n", "a: 1e999\n"])
+def test_nan_and_infinity_are_rejected(text):
+    doc = load_text(text)
+    assert problems(doc) == [("Y007", 1, 4)]
+    assert doc.data == {"a": None}
+
+
+def test_duplicate_key_reports_the_second_and_keeps_the_first():
+    doc = load_text("metadata:\n  owner: a\n  owner: b\n")
+    assert problems(doc) == [("Y002", 3, 3)]
+    assert "first at line 2" in doc.problems[0].message
+    assert doc.data == {"metadata": {"owner": "a"}}
+
+
+def test_syntax_error_has_line_and_context():
+    doc = load_text("a:\n  drivers: [x, y\n  measurement: 1\n")
+    assert doc.problems[0].rule_id == "Y001"
+    assert doc.problems[0].line == 3
+    assert "opened at line 2" in doc.problems[0].message
+    assert not doc.usable
+
+
+@pytest.mark.parametrize("text,what", [("", "empty"), ("\n\n   \n", "empty"), ("# only\n  # comments\n", "only comments"), ("---\n...\n", "empty"), ("~\n", "empty")])
+def test_empty_and_comment_only_files(text, what):
+    doc = load_text(text)
+    assert [p.rule_id for p in doc.problems] == ["Y004"]
+    assert what in doc.problems[0].message
+
+
+def test_alias_bomb_is_refused_quickly():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]")
+    doc = load_text("\n".join(lines) + "\n")
+    assert doc.problems[0].rule_id == "Y005"
+    assert "expand" in doc.problems[0].message
+    assert doc.problems[0].line <= 10
+    assert not doc.usable
+
+
+def test_recursive_and_undefined_aliases():
+    assert problems(load_text("a: &x [1, *x]\n")) == [("Y005", 1, 11)]
+    assert problems(load_text("a: *nowhere\n")) == [("Y005", 1, 4)]
+
+
+def test_ordinary_aliases_and_merge_keys_work():
+    doc = load_text("owner: &o head\nreviewer: *o\nbase: &b {x: 1, y: 2}\nkpi: {<<: *b, y: 3}\n")
+    assert doc.problems == []
+    assert doc.data["reviewer"] == "head"
+    assert doc.data["kpi"] == {"x": 1, "y": 3}
+
+
+def test_very_deep_nesting_is_a_finding_not_a_crash():
+    deep = "a: " + "[" * 5000 + "]" * 5000 + "\n"
+    doc = load_text(deep)
+    assert [p.rule_id for p in doc.problems] == ["Y006"]
+    assert doc.problems[0].line == 1
+    shallow = "a: " + "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2) + "\n"
+    assert load_text(shallow).problems == []
+
+
+def test_second_document_is_reported_and_first_kept():
+    doc = load_text("a: 1\n---\nb: 2\n")
+    assert problems(doc) == [("Y008", 2, 1)]
+    assert doc.data == {"a": 1}
+
+
+def test_complex_key_is_reported():
+    doc = load_text("? [a, b]\n: c\nd: e\n")
+    assert [p.rule_id for p in doc.problems] == ["Y009"]
+    assert doc.data == {"d": "e"}
+
+
+def test_control_character_is_an_encoding_finding():
+    doc = load_text("a: 1\nb: x\x07y\n")
+    assert [(p.rule_id, p.line) for p in doc.problems] == [("Y003", 2)]

@@ -1,0 +1,129 @@
+"""Every rule: documented where it is defined, and its own examples fail and pass as they say."""
+
+from __future__ import annotations
+
+import pytest
+
+from kpi_policies.engine import Engine
+from kpi_policies.load import load_text
+from kpi_policies.policy import load_policy
+from kpi_policies.result import Severity
+from kpi_policies.rules.base import LoadRule, Rule, Violation
+from kpi_policies.rules.examples import EXAMPLE_AS_OF, REFERENCE_STRATEGY, apply_example
+from kpi_policies.rules.registry import FAMILIES, all_rules, get_rule
+
+from conftest import check_texts, rule_ids, run_cli
+
+RULES = all_rules()
+
+
+def _run_example(rule: type[Rule], example: str):
+    if rule.family() == "Y":
+        files = {"example.yaml": example}
+    else:
+        files = {"example.yaml": apply_example(example), "strategy.yaml": REFERENCE_STRATEGY}
+    result = check_texts(files, as_of=EXAMPLE_AS_OF)
+    return [f for f in result.findings if f.file == "example.yaml"]
+
+
+def test_every_family_has_rules_and_ids_are_well_formed():
+    families = {r.family() for r in RULES}
+    assert families == set(FAMILIES)
+    assert len({r.id for r in RULES}) == len(RULES)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rule_is_documented(rule):
+    sections = rule.sections()
+    assert rule.summary().endswith("."), "the summary is one sentence"
+    assert rule.name.split(".")[0] and "." in rule.name
+    assert sections.get("Why it matters"), "rationale missing"
+    assert list(sections)[1:].index("Fails") < list(sections)[1:].index("Passes")
+    if not getattr(rule, "raw_examples", False):
+        assert rule.examples("Fails") and rule.examples("Passes")
+    if rule.Params.model_fields:
+        assert "Parameters" in sections
+        for name in rule.Params.model_fields:
+            assert f"`{name}`" in sections["Parameters"]
+
+
+EXAMPLES = [(r, "Fails", i) for r in RULES for i, _ in enumerate(r.examples("Fails"))] + \
+           [(r, "Passes", i) for r in RULES for i, _ in enumerate(r.examples("Passes"))]
+
+
+@pytest.mark.parametrize("rule,heading,index", EXAMPLES, ids=lambda x: x if isinstance(x, str) else getattr(x, "id", str(x)))
+def test_rule_examples_behave_as_documented(rule, heading, index):
+    example = rule.examples(heading)[index]
+    found = [f.rule_id for f in _run_example(rule, example)]
+    if heading == "Fails":
+        assert rule.id in found, f"{rule.id} example that fails produced {found}"
+    else:
+        assert rule.id not in found, f"{rule.id} example that passes was flagged"
+
+
+def test_explain_prints_exactly_the_rule_documentation():
+    rule = get_rule("fe005")
+    proc = run_cli("explain", "FE005")
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("FE005 feasibility.change-beyond-limit (error)\n")
+    assert rule.doc() in proc.stdout
+    assert "kpi_policies.rules.feasibility" in proc.stdout
+
+
+def test_explain_unknown_rule_is_a_usage_error_with_a_hint():
+    proc = run_cli("explain", "FE05")
+    assert proc.returncode == 2
+    assert "did you mean" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_explain_reference_prints_a_plan_that_passes():
+    proc = run_cli("explain", "--reference")
+    assert proc.returncode == 0 and "kind: KpiPlan" in proc.stdout
+
+
+def test_rules_lists_every_rule():
+    proc = run_cli("rules")
+    assert proc.returncode == 0
+    for rule in RULES:
+        assert rule.id in proc.stdout and rule.summary() in proc.stdout
+
+
+class _Exploding(Rule):
+    """Always crashes.
+
+    ## Why it matters
+    Tests that a crash is contained.
+    """
+
+    id = "ZZ001"
+    name = "test.exploding"
+
+    def check(self, ctx, params):
+        yield Violation(("kpis", 0), "first")
+        raise ZeroDivisionError("boom")
+
+
+def test_a_crashing_rule_becomes_a_finding_and_the_others_still_run(monkeypatch):
+    from kpi_policies import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "all_rules", lambda: RULES + (_Exploding,))
+    monkeypatch.setattr(engine_module, "checking_rules", lambda: [_Exploding] + [r for r in RULES if not issubclass(r, LoadRule)])
+    text = apply_example("kpis:\n  - id: KPI-CONVERSION\n    target: {value: 1.0, due: 2027-12-31}\n")
+    result = Engine(load_policy(), EXAMPLE_AS_OF).run(["a.yaml"], documents={"a.yaml": load_text(text, "a.yaml")})
+    crash = [f for f in result.findings if f.rule_id == "ZZ001"]
+    assert len(crash) == 1 and "ZeroDivisionError: boom" in crash[0].message
+    assert crash[0].severity is Severity.ERROR
+    assert "FE004" in rule_ids(result)
+
+
+def test_severity_and_enabled_come_from_the_policy(tmp_path):
+    from kpi_policies.policy import load_policy as lp
+
+    pack = tmp_path / "policy.yaml"
+    pack.write_text("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE004: {severity: warning}\n  FE005: {enabled: false}\n")
+    text = apply_example("kpis:\n  - id: KPI-CONVERSION\n    target: {value: 0.5, due: 2027-12-31}\n")
+    default = check_texts({"a.yaml": text})
+    assert {"FE004", "FE005"} <= set(rule_ids(default))
+    custom = check_texts({"a.yaml": text}, policy=lp(str(pack)))
+    fe = {f.rule_id: f.severity for f in custom.findings if f.rule_id.startswith("FE")}
+    assert fe == {"FE004": Severity.WARNING}
