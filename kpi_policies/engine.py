@@ -92,9 +92,21 @@ class Engine:
 
     # --- pipeline -------------------------------------------------------
     def load(self, path: str, document: Document | None = None) -> _Loaded:
-        """Load and schema-check one file (Y and S findings), and build its model."""
+        """Load and schema-check one file (Y and S findings), and build its model.
+
+        Whatever goes wrong stays a finding on this file; nothing escapes to stop the run.
+        """
         doc = document or load_file(path)
         loaded = _Loaded(doc, FileResult(path=path))
+        try:
+            self._load(loaded)
+        except Exception as exc:  # a defect of ours must not hide the other files
+            loaded.model = None
+            self._finding(loaded, "S001", f"this file could not be checked: {type(exc).__name__}: {exc}")
+        return loaded
+
+    def _load(self, loaded: _Loaded) -> None:
+        doc = loaded.document
         data = doc.data
         meta = data.get("metadata") if isinstance(data, dict) else None
         if isinstance(meta, dict) and isinstance(meta.get("id"), str):
@@ -102,7 +114,7 @@ class Engine:
         for problem in doc.problems:
             self._finding(loaded, problem.rule_id, problem.message, line=problem.line, column=problem.column)
         if not doc.usable:
-            return loaded
+            return
         kind, errors = validate(data)
         loaded.result.kind = kind
         for error in errors:
@@ -112,7 +124,6 @@ class Engine:
                 loaded.model = models.build(kind, prune(data, errors))
             except models.ModelBuildError as exc:
                 self._finding(loaded, "S001", f"the document could not be read into the {kind} model: {exc}")
-        return loaded
 
     def judge(self, loaded: _Loaded, index: Index) -> None:
         """Run every enabled rule that applies to this file's kind."""

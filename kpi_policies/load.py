@@ -413,7 +413,7 @@ def load_text(text: str, path: str = "<string>") -> Document:
         return doc
     composer = _Composer(doc)
     try:
-        composer.run(YAML(typ="rt", pure=True).parse(text))
+        composer.run(YAML(typ="safe", pure=True).parse(text))
     except MarkedYAMLError as exc:
         doc.data = None
         mark = exc.problem_mark or exc.context_mark
@@ -432,6 +432,9 @@ def load_text(text: str, path: str = "<string>") -> Document:
     except RecursionError:
         doc.data = None
         doc.problems.append(LoadProblem("Y006", 1, 1, "the file nests too deeply to be read"))
+    except Exception as exc:  # the parser's own assertions (e.g. on a %YAML 1.3 directive)
+        doc.data = None
+        doc.problems.append(LoadProblem("Y001", 1, 1, f"the YAML parser rejected the file: {_one_line(str(exc)) or type(exc).__name__}"))
     if doc.data is None and not doc.problems:
         doc.problems.append(LoadProblem("Y004", 1, 1, "the document is empty; a plan file needs apiVersion and kind"))
     return doc

@@ -89,13 +89,13 @@ def _read_pack(path: str) -> dict:
         p = doc.problems[0]
         raise PolicyError(f"{path}:{p.line}:{p.column}: {p.message}")
     kind, errors = validate(doc.data)
+    if kind is not None and kind != "Policy":
+        line, col = doc.locate(("kind",))
+        raise PolicyError(f"{path}:{line}:{col}: expected a file of kind Policy, found {kind}")
     if errors:
         e = errors[0]
         line, col = doc.locate(e.path, on_key=e.on_key)
         raise PolicyError(f"{path}:{line}:{col}: {e.message}")
-    if kind != "Policy":
-        line, col = doc.locate(("kind",))
-        raise PolicyError(f"{path}:{line}:{col}: expected a file of kind Policy, found {kind}")
     return doc.data
 
 
