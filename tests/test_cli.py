@@ -81,7 +81,7 @@ def test_one_broken_file_never_hides_the_others(workspace):
     (plans / "d-bomb.yaml").write_text("a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
                                         "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n")
     (plans / "e-list.yaml").write_text("- 1\n- 2\n")
-    (plans / "f-bad-kpi.yaml").write_text(REFERENCE_PLAN.replace("tool: crm", "tool: excel"))
+    (plans / "f-bad-kpi.yaml").write_text(REFERENCE_PLAN.replace("tool: crm", "tool: excel").replace("id: shop-marketing-2027", "id: f-plan"))
     code, report = check_json(*AS_OF, "plans", cwd=workspace)
     assert code == 1
     by_file = {}
