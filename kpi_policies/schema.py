@@ -117,7 +117,9 @@ def validate(data: Any) -> tuple[str | None, list[SchemaError]]:
     if errors:
         return kind, errors
     for error in sorted(iter_errors(validator_for(kind), data), key=lambda e: [str(p) for p in e.absolute_path]):
-        errors.extend(_explain(error))
+        for explained in _explain(error):
+            if explained not in errors:  # "required" reports each missing key once per error
+                errors.append(explained)
     return kind, errors
 
 

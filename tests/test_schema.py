@@ -153,3 +153,9 @@ def test_validate_returns_kind_and_no_errors_for_reference_plan():
     from kpi_policies.load import load_text
 
     assert validate(load_text(REFERENCE_PLAN).data) == ("KpiPlan", [])
+
+
+def test_each_missing_key_is_reported_once():
+    text = REFERENCE_PLAN.replace("  owner: head-of-marketing\n", "", 1).replace("  department: marketing\n", "", 1)
+    found = [f for f in findings_of(text) if f[0] == "S004"]
+    assert sorted(f[3] for f in found) == ["metadata is missing required key 'department'", "metadata is missing required key 'owner'"]

@@ -45,7 +45,8 @@ class UnknownObjective(Rule):
         objectives = [o.id for o in ctx.plan.objectives if o.id]
         for kpi in ctx.kpis():
             if is_blank(kpi.objective):
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} names no objective; set `objective` to one of: {', '.join(objectives) or '(the plan has none)'}")
+                choice = f"set `objective` to one of: {', '.join(objectives)}" if objectives else "the plan has no objectives: add `objectives:` and point the KPI at one"
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} names no objective; {choice}")
             elif kpi.objective not in objectives:
                 yield Violation(kpi.path + ("objective",),
                                 f"KPI {kpi_label(kpi)} measures objective '{kpi.objective}', which this plan does not define{did_you_mean(kpi.objective, objectives)}")
@@ -87,7 +88,8 @@ class UnknownGoal(Rule):
         for objective in ctx.plan.objectives:
             label = objective.id or f"at objectives[{objective.path[-1]}]"
             if is_blank(objective.goal):
-                yield Violation(objective.path, f"objective {label} serves no business goal; set `goal` to one of: {', '.join(goals) or '(no goals defined)'}")
+                choice = f"set `goal` to one of: {', '.join(goals)}" if goals else "the plan has no goals: add `goals:` or name a strategy in `metadata.strategy`"
+                yield Violation(objective.path, f"objective {label} serves no business goal; {choice}")
             elif objective.goal not in goals and not strategy_missing:
                 where = "this plan's goals" + (f" or strategy {ctx.plan.metadata.strategy}" if ctx.plan.metadata.strategy else "")
                 yield Violation(objective.path + ("goal",),

@@ -151,14 +151,14 @@ class UnitMismatch(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if is_blank(kpi.unit):
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no unit (`unit`: a currency code such as VND, percent, count, ratio, score or days)")
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no unit (`unit`: a currency code such as USD or VND, percent, count, ratio, score or days)")
                 continue
             metric = ctx.catalog.get(kpi.metric)
             if metric is None:
                 continue
             kind = unit_kind(kpi.unit)
             if kind not in _UNIT_FITS[metric.unit]:
-                expected = "a currency code such as VND or USD" if metric.unit == "currency" else " or ".join(sorted(_UNIT_FITS[metric.unit]))
+                expected = "an ISO 4217 currency code such as USD, EUR or VND" if metric.unit == "currency" else " or ".join(sorted(_UNIT_FITS[metric.unit]))
                 yield Violation(kpi.path + ("unit",),
                                 f"KPI {kpi.id} is in '{kpi.unit}', but {metric.name} is measured in {metric.unit}: use {expected}")
 
