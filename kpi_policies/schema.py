@@ -203,7 +203,9 @@ def _explain(error: jsonschema.ValidationError) -> list[SchemaError]:
         allowed = list(error.schema.get("properties", {}))
         extras = [k for k in value if k not in allowed and not k.startswith("x-")] if isinstance(value, dict) else []
         return [
-            SchemaError(path + (k,), f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}", on_key=True, rule_id="S003")
+            SchemaError(path + (k,), f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}"
+                        + (" (a comma inside an unquoted value in {...} splits it: quote the value)" if " " in k.strip() else ""),
+                        on_key=True, rule_id="S003")
             for k in extras
         ]
     if kind == "type":
