@@ -2,7 +2,7 @@
 
 Each metric has a formula, a unit kind (currency, count, percent, ratio, score,
 days), a better direction, the goal types it serves, the tools that measure it
-and the source of its definition (DOMAIN.md "Standard KPI facts", GA4 and
+and the source of its definition (docs/domain.md "Standard KPI facts", GA4 and
 Google Ads help).
 """
 

@@ -101,7 +101,7 @@ def rules_command(fmt) -> None:
             family = rule.family()
             title = FAMILIES.get(family, (None, "Plugin rules"))[1]
             click.echo(f"{'' if rule is rules[0] else chr(10)}{family}: {title}")
-        click.echo(f"  {rule.id}  {rule.severity.value:<7}  {rule.name:<40}  {rule.summary()}")
+        click.echo(f"  {rule.id:<6} {rule.severity.value:<7}  {rule.name:<38}  {rule.summary()}")
 
 
 @cli.command()

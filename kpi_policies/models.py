@@ -57,7 +57,7 @@ class Metadata(StrategyMetadata):
 
 
 class Goal(_Model):
-    """A business goal (DOMAIN.md, "How a good plan is built", step 1)."""
+    """A business goal (docs/domain.md, "How a good plan is built", step 1)."""
 
     id: Optional[str] = None
     title: Optional[str] = None

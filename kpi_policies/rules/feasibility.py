@@ -1,6 +1,6 @@
 """FE, feasibility: every target is a number, with a baseline, a deadline and a realistic size.
 
-DOMAIN.md mistake 2: a target that is not feasible (no baseline, a jump far
+docs/domain.md mistake 2: a target that is not feasible (no baseline, a jump far
 beyond history, a deadline outside the plan period, a percentage above 100).
 SMART (Doran, 1981): realistic and time-bound.
 """
@@ -18,7 +18,7 @@ class MissingBaseline(Rule):
 
     ## Why it matters
     A target is set against a baseline it is compared with, e.g. revenue +10%
-    on the same period last year (DOMAIN.md, step 3). Without a baseline value
+    on the same period last year (docs/domain.md, step 3). Without a baseline value
     and the period it was measured in, nobody can tell whether the target is
     feasible (mistake 2).
 
@@ -56,7 +56,7 @@ class MissingTarget(Rule):
 
     ## Why it matters
     Setting a target per KPI, a number with a unit and a deadline, is step 3 of
-    a good plan (DOMAIN.md). ISO 9001:2015 6.2 requires objectives to be
+    a good plan (docs/domain.md). ISO 9001:2015 6.2 requires objectives to be
     measurable; a KPI with no target cannot be met or missed.
 
     ## Fails
@@ -124,7 +124,7 @@ class TargetAgainstDirection(Rule):
     ## Why it matters
     `direction: increase` with a target at or below the baseline (or
     `decrease` with a target at or above it) is a contradiction: either the
-    direction or the target is wrong (DOMAIN.md, step 3 and mistake 2).
+    direction or the target is wrong (docs/domain.md, step 3 and mistake 2).
     `maintain` KPIs are not judged here.
 
     ## Fails
@@ -179,10 +179,10 @@ class ChangeBeyondLimit(Rule):
     """Target is far from its baseline and no justification explains it.
 
     ## Why it matters
-    "A jump far beyond history" is the classic infeasible target (DOMAIN.md,
+    "A jump far beyond history" is the classic infeasible target (docs/domain.md,
     mistake 2; SMART: realistic). The built-in policy asks for a
     `target.justification` once the target is more than 50% away from its
-    baseline (DOMAIN.md, "Ids and defaults").
+    baseline (docs/domain.md, "Ids and defaults").
 
     ## Parameters
     - `max_change_percent` (percent of the baseline, default 50): largest change allowed without a justification.
@@ -236,7 +236,7 @@ class DueOutsidePeriod(Rule):
 
     ## Why it matters
     A plan covers a period; a target due after it ends (or before it starts)
-    is not this plan's target and will never be reviewed in it (DOMAIN.md,
+    is not this plan's target and will never be reviewed in it (docs/domain.md,
     mistake 2: a deadline outside the plan period).
 
     ## Fails
@@ -274,7 +274,7 @@ class PercentOutOfRange(Rule):
     """Value lies outside the range its metric allows.
 
     ## Why it matters
-    A conversion rate of 120% or a churn rate below 0 cannot happen (DOMAIN.md,
+    A conversion rate of 120% or a churn rate below 0 cannot happen (docs/domain.md,
     mistake 2: a percentage above 100). The range comes from the metric catalog
     (an ad conversion rate may exceed 100%, an NPS runs from -100 to 100); a
     percent KPI whose metric has no range must stay within 0 to 100.

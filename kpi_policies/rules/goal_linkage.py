@@ -1,4 +1,4 @@
-"""GL, goal linkage: every KPI traces back to a business goal (DOMAIN.md mistake 1).
+"""GL, goal linkage: every KPI traces back to a business goal (docs/domain.md mistake 1).
 
 References resolve (KPI to objective, objective to goal, drivers, initiative
 KPIs, the named strategy), ids are unique, drivers form no cycle, every
@@ -17,9 +17,9 @@ class UnknownObjective(Rule):
 
     ## Why it matters
     A KPI measures a marketing objective, and the objective serves a business
-    goal (DOMAIN.md, "How a good plan is built", steps 1 and 2). A KPI whose
+    goal (docs/domain.md, "How a good plan is built", steps 1 and 2). A KPI whose
     `objective` is missing or names no objective of the plan measures nothing
-    the business asked for: mistake 1 of DOMAIN.md. ISO 9001:2015 6.2 asks
+    the business asked for: mistake 1 of docs/domain.md. ISO 9001:2015 6.2 asks
     that quality objectives be measurable; the link makes that traceable.
 
     ## Fails
@@ -57,7 +57,7 @@ class UnknownGoal(Rule):
 
     ## Why it matters
     "Every marketing objective serves a business goal of the company. An
-    objective with no business goal is noise" (DOMAIN.md, step 1). The goal
+    objective with no business goal is noise" (docs/domain.md, step 1). The goal
     must be one of the plan's `goals` or of the Strategy named in
     `metadata.strategy`.
 
@@ -101,7 +101,7 @@ class UnknownStrategy(Rule):
 
     ## Why it matters
     A plan may serve goals set in a company Strategy document instead of
-    listing its own (DOMAIN.md, step 1). If `metadata.strategy` names no
+    listing its own (docs/domain.md, step 1). If `metadata.strategy` names no
     Strategy among the files checked or in the repository, none of the
     objectives that rely on it can be traced to a goal.
 
@@ -134,7 +134,7 @@ class UnknownDriver(Rule):
 
     ## Why it matters
     Drivers are the factors that move a KPI, and each must itself be a KPI so it
-    is measured and reviewed (DOMAIN.md, step 4; Balanced Scorecard: lagging
+    is measured and reviewed (docs/domain.md, step 4; Balanced Scorecard: lagging
     outcome measures need leading driver measures).
 
     ## Fails
@@ -170,7 +170,7 @@ class UnknownInitiativeKpi(Rule):
 
     ## Why it matters
     Initiatives are the execution plan: each moves named driver KPIs and has an
-    owner and dates (DOMAIN.md, step 5). An initiative pointing at an unknown
+    owner and dates (docs/domain.md, step 5). An initiative pointing at an unknown
     KPI has no measurable effect.
 
     ## Fails
@@ -206,7 +206,7 @@ class DuplicateId(Rule):
 
     ## Why it matters
     Ids of goals, objectives, KPIs and initiatives are unique within their plan
-    (DOMAIN.md, "Ids and defaults"); a reference to a duplicated id is
+    (docs/domain.md, "Ids and defaults"); a reference to a duplicated id is
     ambiguous, and reports would merge two different things.
 
     ## Fails
@@ -253,7 +253,7 @@ class DuplicateDocumentId(Rule):
     """Two plans or strategies share one id.
 
     ## Why it matters
-    Plan and strategy ids are unique across the repository (DOMAIN.md, "Ids and
+    Plan and strategy ids are unique across the repository (docs/domain.md, "Ids and
     defaults"): a plan's `metadata.strategy` and every report refer to them.
 
     ## Fails
@@ -288,7 +288,7 @@ class DriverCycle(Rule):
     """Drivers form a cycle.
 
     ## Why it matters
-    A driver is a leading measure that moves a lagging one (DOMAIN.md, step 4;
+    A driver is a leading measure that moves a lagging one (docs/domain.md, step 4;
     Balanced Scorecard). If A drives B and B drives A, neither is the cause,
     and the tree of goals, KPIs and drivers can no longer be read top-down.
 
@@ -342,7 +342,7 @@ class ObjectiveWithoutKpi(Rule):
     """Objective has no KPI measuring it.
 
     ## Why it matters
-    An objective is reached only if something measures it (DOMAIN.md, step 2;
+    An objective is reached only if something measures it (docs/domain.md, step 2;
     ISO 9001:2015 6.2: quality objectives shall be measurable).
 
     ## Fails
@@ -378,7 +378,7 @@ class GoalWithoutObjective(Rule):
 
     ## Why it matters
     A goal listed in the plan but served by no objective will not be worked on
-    (DOMAIN.md, step 1). It may be intended (a goal owned by another
+    (docs/domain.md, step 1). It may be intended (a goal owned by another
     department), hence a warning.
 
     ## Fails

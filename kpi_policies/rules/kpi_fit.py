@@ -1,6 +1,6 @@
 """KF, KPI fit: the KPI's metric, direction and unit fit each other and the goal served.
 
-DOMAIN.md mistake 4: the wrong KPI for the objective (a vanity metric as the
+docs/domain.md mistake 4: the wrong KPI for the objective (a vanity metric as the
 only KPI of a sales objective, a cost KPI whose direction says "increase").
 Metric facts come from the built-in catalog (``rules/metrics.yaml``).
 """
@@ -37,7 +37,7 @@ _UNIT_FITS = {
     "currency": {"currency"},
     "count": {"count"},
     "percent": {"percent"},
-    "ratio": {"ratio", "percent"},  # ROAS is written as a ratio or a percent (DOMAIN.md)
+    "ratio": {"ratio", "percent"},  # ROAS is written as a ratio or a percent (docs/domain.md)
     "score": {"score", "count"},
     "days": {"days"},
 }
@@ -48,7 +48,7 @@ class UnknownMetric(Rule):
 
     ## Why it matters
     The catalog knows each standard metric's formula, unit, better direction,
-    the goals it serves and the tools that measure it (DOMAIN.md, "Standard
+    the goals it serves and the tools that measure it (docs/domain.md, "Standard
     KPI facts"); the other KF rules and MT003 can only judge a KPI whose
     `metric` is a catalog id. A warning: a company may track its own metrics.
 
@@ -85,7 +85,7 @@ class DirectionAgainstMetric(Rule):
 
     ## Why it matters
     Costs per click, view or acquisition, churn and CAC are better when lower;
-    revenue, conversion rate and reach when higher (DOMAIN.md, "Standard KPI
+    revenue, conversion rate and reach when higher (docs/domain.md, "Standard KPI
     facts"). A cost KPI whose direction says "increase" rewards waste
     (mistake 4). `maintain` is never judged here.
 
@@ -124,7 +124,7 @@ class UnitMismatch(Rule):
     """KPI's unit does not fit its metric.
 
     ## Why it matters
-    A target is a number with a unit (DOMAIN.md, step 3), and the unit must be
+    A target is a number with a unit (docs/domain.md, step 3), and the unit must be
     the metric's: a currency code (ISO 4217, e.g. VND, USD) for revenue and
     costs, `percent` for rates, `count` for orders or users, `ratio` or
     `percent` for ROAS, `score` for NPS. A KPI with no unit cannot be read.
@@ -167,7 +167,7 @@ class MetricOffGoal(Rule):
     """KPI's metric does not serve the type of goal its objective serves.
 
     ## Why it matters
-    Choose KPIs that measure the objective (DOMAIN.md, step 2): sales growth is
+    Choose KPIs that measure the objective (docs/domain.md, step 2): sales growth is
     measured by revenue, orders, order value and conversion rate; brand
     awareness by reach, visitors and video views; cost optimisation by cost per
     view, per order and ROAS. Video views as a KPI of a sales objective is the

@@ -1,6 +1,6 @@
 """MT, measurable tool assigned: every KPI has an approved tool able to measure it, a source and an owner.
 
-DOMAIN.md mistake 3: no tool or data source that can actually measure the KPI.
+docs/domain.md mistake 3: no tool or data source that can actually measure the KPI.
 ISO 9001:2015 9.1.1 (what is measured, by which method) and ISO/IEC
 27001:2022 9.1 (who measures; methods give comparable, reproducible results).
 """
@@ -19,7 +19,7 @@ class MissingTool(Rule):
 
     ## Why it matters
     Every KPI needs a tracking system: the measurement tool (GA4, a CRM, ad
-    platforms, social analytics) it is read from (DOMAIN.md, step 5). A KPI
+    platforms, social analytics) it is read from (docs/domain.md, step 5). A KPI
     nobody can read is not measurable (mistake 3; ISO 9001:2015 9.1.1).
 
     ## Fails
@@ -75,7 +75,7 @@ class UnapprovedTool(Rule):
 
     ## Why it matters
     A plan must state which tool's definition it uses: a GA4 key event and a
-    Google Ads conversion are counted differently (DOMAIN.md, "Standard KPI
+    Google Ads conversion are counted differently (docs/domain.md, "Standard KPI
     facts"). Only tools in the policy's registry have an agreed definition and
     access; a private spreadsheet does not give comparable, reproducible
     results (ISO/IEC 27001:2022 9.1).
@@ -114,7 +114,7 @@ class ToolCannotMeasure(Rule):
 
     ## Why it matters
     The tool must be able to measure the metric: video views come from YouTube
-    Studio or social analytics, not from the finance system (DOMAIN.md,
+    Studio or social analytics, not from the finance system (docs/domain.md,
     "Standard KPI facts"). The catalog lists the tools of each metric, and a
     policy may add metrics to a tool (`tools[].measures`). A warning, as a
     company may feed a tool from elsewhere.
@@ -154,7 +154,7 @@ class MissingSource(Rule):
 
     ## Why it matters
     The tracking system names the measurement tool and the report the figure
-    comes from (DOMAIN.md, step 5), so two people reading the KPI get the same
+    comes from (docs/domain.md, step 5), so two people reading the KPI get the same
     number (ISO 9001:2015 9.1.1: by which method).
 
     ## Fails
@@ -187,7 +187,7 @@ class MissingMeasurementOwner(Rule):
 
     ## Why it matters
     ISO/IEC 27001:2022 9.1 asks who measures; without an owner the figure is
-    nobody's job and reviews find no data (DOMAIN.md, mistake 3).
+    nobody's job and reviews find no data (docs/domain.md, mistake 3).
 
     ## Fails
     ```yaml

@@ -1,6 +1,6 @@
 """RC, review cadence: every KPI is reviewed at a fixed cadence, by someone, and on time.
 
-DOMAIN.md mistake 3: no periodic tracking (no cadence, no reviewer, reviews
+docs/domain.md mistake 3: no periodic tracking (no cadence, no reviewer, reviews
 overdue against the cadence). ISO 9001:2015 9.3 (reviews at planned
 intervals) and 9.1.1 (when results are analysed).
 """
@@ -28,7 +28,7 @@ class MissingCadence(Rule):
 
     ## Why it matters
     Step 5 of a good plan: reviews at a fixed cadence (weekly, monthly,
-    quarterly, yearly) (DOMAIN.md). Without one, nobody knows when the KPI is
+    quarterly, yearly) (docs/domain.md). Without one, nobody knows when the KPI is
     looked at and drift goes unseen (mistake 3; ISO 9001:2015 9.3).
 
     ## Fails
@@ -63,7 +63,7 @@ class UnknownCadence(Rule):
 
     ## Why it matters
     Overdue reviews can only be judged against a known interval: weekly,
-    biweekly, monthly, quarterly, semiannual or annual (DOMAIN.md, step 5).
+    biweekly, monthly, quarterly, semiannual or annual (docs/domain.md, step 5).
 
     ## Fails
     ```yaml
@@ -107,7 +107,7 @@ class CadenceTooSlow(Rule):
 
     ## Why it matters
     A KPI reviewed once a year cannot be steered within the year. The built-in
-    policy allows quarterly at the slowest (DOMAIN.md, "Ids and defaults";
+    policy allows quarterly at the slowest (docs/domain.md, "Ids and defaults";
     ISO 9001:2015 9.3: reviews at planned intervals).
 
     ## Parameters
@@ -186,7 +186,7 @@ class ReviewOverdue(Rule):
     """Latest review is overdue for the KPI's cadence.
 
     ## Why it matters
-    Reviews are due at the planned interval (ISO 9001:2015 9.3; DOMAIN.md
+    Reviews are due at the planned interval (ISO 9001:2015 9.3; docs/domain.md
     mistake 3). While the plan period runs, a review is overdue once the
     cadence interval (weekly 7 days, biweekly 14, monthly 31, quarterly 92,
     semiannual 183, annual 366) plus the grace days has passed since the last
