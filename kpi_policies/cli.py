@@ -39,6 +39,18 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
+def _emit(text: str, output: str | None) -> None:
+    """Write ``text`` to the file ``output``, or to standard output when ``None``."""
+    if not output:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="kpi-policies")
 def cli() -> None:
@@ -71,15 +83,7 @@ def check(paths, as_of, policy_path, fmt, output) -> None:
     except (DiscoveryError, PolicyError) as exc:
         _fail(str(exc))
     result = engine.run(files)
-    text = render(fmt, result)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
-    else:
-        click.echo(text, nl=False)
+    _emit(render(fmt, result), output)
     sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)
 
 
@@ -147,15 +151,9 @@ def import_gitlab(source, output, plan_id) -> None:
         text = convert_file(source, plan_id=plan_id)
     except ImportError_ as exc:
         _fail(str(exc))
+    _emit(text, output)
     if output:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
         click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
 
 
 def main() -> None:

@@ -127,3 +127,15 @@ def test_severity_and_enabled_come_from_the_policy(tmp_path):
     custom = check_texts({"a.yaml": text}, policy=lp(str(pack)))
     fe = {f.rule_id: f.severity for f in custom.findings if f.rule_id.startswith("FE")}
     assert fe == {"FE004": Severity.WARNING}
+
+
+def test_driver_cycles_are_found_in_linear_time_on_dense_graphs():
+    from kpi_policies.rules.goal_linkage import find_cycles
+
+    # every KPI driven by every later one: no cycle, and 2**40 paths a naive search would walk
+    ids = [f"K{i}" for i in range(40)]
+    dense = {k: ids[i + 1:] for i, k in enumerate(ids)}
+    assert find_cycles(dense) == []
+    dense["K39"] = ["K0"]
+    assert find_cycles(dense) == [ids]
+    assert find_cycles({"A": ["A"]}) == [["A"]]

@@ -314,28 +314,40 @@ class DriverCycle(Rule):
     def check(self, ctx: Context, params):
         kpis = {k.id: k for k in ctx.kpis()}
         graph = {k: [d for d in kpi.drivers if d in kpis] for k, kpi in kpis.items()}
-        reported: set[frozenset] = set()
-        for start in kpis:
-            cycle = _find_cycle(graph, start)
-            if cycle and frozenset(cycle) not in reported:
-                reported.add(frozenset(cycle))
-                kpi = kpis[cycle[0]]
-                index = kpi.drivers.index(cycle[1] if len(cycle) > 1 else cycle[0])
-                yield Violation(kpi.path + ("drivers", index),
-                                "drivers form a cycle: " + " -> ".join(cycle + [cycle[0]]))
+        for cycle in find_cycles(graph):
+            closing = kpis[cycle[-1]]  # its driver entry closes the cycle
+            yield Violation(closing.path + ("drivers", closing.drivers.index(cycle[0])),
+                            "drivers form a cycle: " + " -> ".join(cycle + [cycle[0]]))
 
 
-def _find_cycle(graph: dict[str, list[str]], start: str) -> list[str] | None:
-    """A cycle through ``start`` (as a list of KPI ids), found by depth-first search."""
-    stack = [(start, [start])]
-    while stack:
-        node, trail = stack.pop()
-        for nxt in graph.get(node, []):
-            if nxt == start:
-                return trail
-            if nxt not in trail and len(trail) < len(graph):
-                stack.append((nxt, trail + [nxt]))
-    return None
+def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """One cycle per back edge of a depth-first search, in linear time.
+
+    Args:
+        graph: KPI id -> ids of its drivers (all keys of ``graph``).
+
+    Returns:
+        Each cycle as the list of KPI ids along it, starting where it closes.
+    """
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    cycles = []
+    for root in graph:
+        if root in state:
+            continue
+        state[root] = 1
+        path, stack = [root], [iter(graph[root])]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(graph[nxt]))
+            elif state[nxt] == 1:
+                cycles.append(path[path.index(nxt):])
+    return cycles
 
 
 class ObjectiveWithoutKpi(Rule):
