@@ -59,32 +59,66 @@ def cli() -> None:
     column of every finding."""
 
 
+FAIL_ON = {"error": 2, "warning": 1, "info": 0, "never": None}
+
+
+def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """Pair each ``--format`` with the ``--output`` given in the same position.
+
+    Formats without an output of their own go to standard output; only one may.
+
+    Raises:
+        click.UsageError: when there are more outputs than formats, or two formats want standard output.
+    """
+    formats = formats or ("text",)
+    if len(outputs) > len(formats):
+        raise click.UsageError(f"{len(outputs)} --output given for {len(formats)} --format; give one --format per --output")
+    pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
+    if sum(1 for _, out in pairs if out is None) > 1:
+        raise click.UsageError("only one --format can go to standard output; give the others an --output FILE")
+    return pairs
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--as-of", type=IsoDate(), default=None, help="Judge time-dependent rules (overdue reviews) as of this day. Default: today.")
 @click.option("--policy", "policy_path", type=click.Path(), default=None, help="A policy pack (kind: Policy) applied on top of the built-in one.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the report to this file instead of standard output.")
-def check(paths, as_of, policy_path, fmt, output) -> None:
+@click.option("--format", "formats", multiple=True, type=click.Choice(["text", "json", "github", "sarif", "junit", "markdown"]),
+              help="Report format (default: text). Repeat with --output to write several reports in one run.")
+@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
+              help="File for the report of the --format in the same position; a format without one goes to standard output.")
+@click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error", show_default=True,
+              help="Lowest severity that makes the exit code 1; 'never' always exits 0 after a completed check.")
+def check(paths, as_of, policy_path, formats, outputs, fail_on) -> None:
     """Check KPI plans and strategies.
 
     PATHS are files or folders (folders are searched for *.yaml and *.yml);
     with none, the repository's plans/ folder is checked. Exit 0 when no
-    finding is an error, 1 when one is, 2 on a usage or configuration error.
+    finding reaches --fail-on (default: error), 1 when one does, 2 on a usage
+    or configuration error.
+
+    \b
+    Examples:
+      kpi-policies check plans/ --as-of 2027-04-10
+      kpi-policies check --format github --format sarif --output results.sarif
     """
     from kpi_policies.discover import DiscoveryError, default_paths, discover
     from kpi_policies.engine import Engine
     from kpi_policies.policy import PolicyError, load_policy
     from kpi_policies.report import render
 
+    pairs = pair_outputs(formats, outputs)
     try:
         files = discover(list(paths) or default_paths())
         engine = Engine(load_policy(policy_path), as_of or dt.date.today())
     except (DiscoveryError, PolicyError) as exc:
         _fail(str(exc))
     result = engine.run(files)
-    _emit(render(fmt, result), output)
-    sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)
+    for fmt, output in pairs:
+        _emit(render(fmt, result), output)
+    threshold = FAIL_ON[fail_on]
+    failing = threshold is not None and any(f.severity.rank >= threshold for f in result.findings)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 
 @cli.command(name="rules")

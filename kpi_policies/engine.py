@@ -105,9 +105,14 @@ class Engine:
             self._finding(loaded, "S001", f"this file could not be checked: {type(exc).__name__}: {exc}")
         return loaded
 
+    def _evaluated(self, loaded: _Loaded, family: str) -> None:
+        loaded.result.rules_evaluated.extend(
+            rule_id for rule_id, rule in self.rules.items() if rule.family() == family and self.enabled(rule_id))
+
     def _load(self, loaded: _Loaded) -> None:
         doc = loaded.document
         data = doc.data
+        self._evaluated(loaded, "Y")
         meta = data.get("metadata") if isinstance(data, dict) else None
         if isinstance(meta, dict) and isinstance(meta.get("id"), str):
             loaded.result.doc_id = meta["id"]
@@ -115,6 +120,7 @@ class Engine:
             self._finding(loaded, problem.rule_id, problem.message, line=problem.line, column=problem.column)
         if not doc.usable:
             return
+        self._evaluated(loaded, "S")
         kind, errors = validate(data)
         loaded.result.kind = kind
         for error in errors:
@@ -134,6 +140,7 @@ class Engine:
         for rule_cls in checking_rules():
             if loaded.result.kind not in rule_cls.kinds or not self.enabled(rule_cls.id):
                 continue
+            loaded.result.rules_evaluated.append(rule_cls.id)
             rule: Rule = rule_cls()
             try:
                 violations = list(rule.check(ctx, self.params[rule_cls.id]))

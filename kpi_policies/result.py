@@ -73,12 +73,16 @@ class FileResult:
         kind: ``KpiPlan``, ``Strategy``, ``Policy``... or ``None`` when unreadable.
         doc_id: ``metadata.id`` when present.
         findings: Findings on this file, sorted by position.
+        rules_evaluated: Ids of the rules that judged this file (loading rules
+            always; schema rules once it could be read; the other rules once its
+            kind was known), so passes are visible as well as failures.
     """
 
     path: str
     kind: str | None = None
     doc_id: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    rules_evaluated: list[str] = field(default_factory=list)
 
 
 @dataclass

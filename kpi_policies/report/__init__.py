@@ -10,6 +10,10 @@ import importlib
 FORMATS = {
     "text": "kpi_policies.report.text",
     "json": "kpi_policies.report.json_report",
+    "github": "kpi_policies.report.github",
+    "sarif": "kpi_policies.report.sarif",
+    "junit": "kpi_policies.report.junit",
+    "markdown": "kpi_policies.report.markdown",
 }
 
 
