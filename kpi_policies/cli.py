@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 
 import click
@@ -40,11 +41,12 @@ def _fail(message: str) -> None:
 
 
 def _emit(text: str, output: str | None) -> None:
-    """Write ``text`` to the file ``output``, or to standard output when ``None``."""
+    """Write ``text`` to the file ``output`` (creating its folder), or to standard output when ``None``."""
     if not output:
         click.echo(text, nl=False)
         return
     try:
+        os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as exc:

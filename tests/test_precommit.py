@@ -1,0 +1,76 @@
+"""The pre-commit hook, run by the real ``pre-commit try-repo`` against this checkout."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
+
+from conftest import ROOT
+
+RETENTION_PLAN = (ROOT / "tests" / "fixtures" / "plans" / "retention-2027.yaml").read_text(encoding="utf-8")
+
+
+def _git(repo, *args):
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def repo(tmp_path):
+    repo = tmp_path / "plans-repo"
+    (repo / "plans").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "analyst@example.com")
+    _git(repo, "config", "user.name", "Analyst")
+    (repo / "plans" / "company-2027.yaml").write_text(REFERENCE_STRATEGY)
+    (repo / "plans" / "retention-2027.yaml").write_text(RETENTION_PLAN)
+    (repo / "README.md").write_text("not a plan\n")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "plans")
+    return repo
+
+
+def try_repo(repo, home, *args):
+    env = dict(os.environ, PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never")
+    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "kpi-policies", *args],
+                          cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_hook_passes_good_plans_and_fails_a_bad_one(repo, pre_commit_home):
+    ok = try_repo(repo, pre_commit_home, "--all-files")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "kpi-policies" in ok.stdout and "Passed" in ok.stdout
+
+    bad = REFERENCE_PLAN.replace("id: shop-marketing-2027", "id: shop-2027").replace("direction: increase", "direction: decrease", 1)
+    (repo / "plans" / "shop-2027.yaml").write_text(bad)
+    _git(repo, "add", ".")
+    failed = try_repo(repo, pre_commit_home, "--files", "plans/shop-2027.yaml")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "Failed" in failed.stdout
+    assert "plans/shop-2027.yaml:" in failed.stdout and "KF002 error" in failed.stdout
+
+
+def test_hook_resolves_the_strategy_from_the_repository_when_only_the_plan_changed(repo, pre_commit_home):
+    (repo / "plans" / "retention-2027.yaml").write_text(RETENTION_PLAN.replace("value: 4.2,", "value: 4.0,"))
+    _git(repo, "add", ".")
+    proc = try_repo(repo, pre_commit_home, "--files", "plans/retention-2027.yaml")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "company-2027.yaml" not in proc.stdout  # nothing reported on files not passed
+
+
+def test_hook_reports_the_missing_strategy(repo, pre_commit_home):
+    _git(repo, "rm", "-q", "plans/company-2027.yaml")
+    proc = try_repo(repo, pre_commit_home, "--files", "plans/retention-2027.yaml")
+    assert proc.returncode == 1 and "GL003" in proc.stdout
