@@ -13,7 +13,16 @@ from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
 
 from conftest import ROOT
 
-RETENTION_PLAN = (ROOT / "tests" / "fixtures" / "plans" / "retention-2027.yaml").read_text(encoding="utf-8")
+
+
+def closed(text: str) -> str:
+    """The 2027 fixtures moved to 2025, reviewed to the end: the hook judges as of today."""
+    return text.replace("2027-03-31", "2027-12-20").replace("2026", "2024").replace("2027", "2025")
+
+
+RETENTION_PLAN = closed((ROOT / "tests" / "fixtures" / "plans" / "retention-2027.yaml").read_text(encoding="utf-8"))
+PLAN = closed(REFERENCE_PLAN)
+STRATEGY = closed(REFERENCE_STRATEGY)
 
 
 def _git(repo, *args):
@@ -34,8 +43,8 @@ def repo(tmp_path):
     _git(repo, "init", "-q")
     _git(repo, "config", "user.email", "analyst@example.com")
     _git(repo, "config", "user.name", "Analyst")
-    (repo / "plans" / "company-2027.yaml").write_text(REFERENCE_STRATEGY)
-    (repo / "plans" / "retention-2027.yaml").write_text(RETENTION_PLAN)
+    (repo / "plans" / "company-2025.yaml").write_text(STRATEGY)
+    (repo / "plans" / "retention-2025.yaml").write_text(RETENTION_PLAN)
     (repo / "README.md").write_text("not a plan\n")
     _git(repo, "add", ".")
     _git(repo, "commit", "-qm", "plans")
@@ -53,24 +62,24 @@ def test_hook_passes_good_plans_and_fails_a_bad_one(repo, pre_commit_home):
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "kpi-policies" in ok.stdout and "Passed" in ok.stdout
 
-    bad = REFERENCE_PLAN.replace("id: shop-marketing-2027", "id: shop-2027").replace("direction: increase", "direction: decrease", 1)
-    (repo / "plans" / "shop-2027.yaml").write_text(bad)
+    bad = PLAN.replace("id: shop-marketing-2025", "id: shop-2025").replace("direction: increase", "direction: decrease", 1)
+    (repo / "plans" / "shop-2025.yaml").write_text(bad)
     _git(repo, "add", ".")
-    failed = try_repo(repo, pre_commit_home, "--files", "plans/shop-2027.yaml")
+    failed = try_repo(repo, pre_commit_home, "--files", "plans/shop-2025.yaml")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "Failed" in failed.stdout
-    assert "plans/shop-2027.yaml:" in failed.stdout and "KF002 error" in failed.stdout
+    assert "plans/shop-2025.yaml:" in failed.stdout and "KF002 error" in failed.stdout
 
 
 def test_hook_resolves_the_strategy_from_the_repository_when_only_the_plan_changed(repo, pre_commit_home):
-    (repo / "plans" / "retention-2027.yaml").write_text(RETENTION_PLAN.replace("value: 4.2,", "value: 4.0,"))
+    (repo / "plans" / "retention-2025.yaml").write_text(RETENTION_PLAN.replace("value: 4.2,", "value: 4.0,"))
     _git(repo, "add", ".")
-    proc = try_repo(repo, pre_commit_home, "--files", "plans/retention-2027.yaml")
+    proc = try_repo(repo, pre_commit_home, "--files", "plans/retention-2025.yaml")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "company-2027.yaml" not in proc.stdout  # nothing reported on files not passed
+    assert "company-2025.yaml" not in proc.stdout  # nothing reported on files not passed
 
 
 def test_hook_reports_the_missing_strategy(repo, pre_commit_home):
-    _git(repo, "rm", "-q", "plans/company-2027.yaml")
-    proc = try_repo(repo, pre_commit_home, "--files", "plans/retention-2027.yaml")
+    _git(repo, "rm", "-q", "plans/company-2025.yaml")
+    proc = try_repo(repo, pre_commit_home, "--files", "plans/retention-2025.yaml")
     assert proc.returncode == 1 and "GL003" in proc.stdout
