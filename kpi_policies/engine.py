@@ -30,6 +30,7 @@ class _Loaded:
     document: Document
     result: FileResult
     model: Any = None
+    rejected: frozenset = frozenset()  # paths of values the schema rejected
 
 
 def pointer(path: tuple) -> str:
@@ -125,6 +126,7 @@ class Engine:
         loaded.result.kind = kind
         for error in errors:
             self._finding(loaded, error.rule_id, error.message, error.path, on_key=error.on_key)
+        loaded.rejected = frozenset(e.path for e in errors)
         if kind in models.MODELS:
             try:
                 loaded.model = models.build(kind, prune(data, errors))
@@ -149,6 +151,8 @@ class Engine:
                                                    f"{type(exc).__name__}: {exc}")
                 continue
             for v in violations:
+                if v.missing and any(tuple(v.missing[:n]) in loaded.rejected for n in range(1, len(v.missing) + 1)):
+                    continue  # the schema finding on the value written there says it better
                 self._finding(loaded, rule_cls.id, v.message, tuple(v.path), on_key=v.on_key)
 
     def run(self, paths: list[str], documents: dict[str, Document] | None = None) -> RunResult:

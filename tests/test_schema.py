@@ -61,17 +61,18 @@ kpis:
     baseline: {value: "48 tỷ", period: 2026}
   - id: KPI-CONVERSION
     direction: sideways
-    target: {value: 2.0, due: 2027-12-31}
+    measurement: {tool: excel}
 """)
     found = findings_of(text)
     schema = [f for f in found if f[0].startswith("S")]
     assert len(schema) == 2
     assert any("must be a number" in f[3] for f in schema)
     assert any("sideways" in f[3] and "increase" in f[3] for f in schema)
-    # KPI-REVENUE's bad baseline is left out, so FE001 names the missing value;
-    # KPI-CONVERSION's target is still compared with its baseline by the rules
     ids = [f[0] for f in found]
-    assert "FE001" in ids
+    # the rules still judge the rest of the plan...
+    assert "MT002" in ids
+    # ...but do not call the rejected baseline value "missing": the S001 finding says what is wrong
+    assert "FE001" not in ids
 
 
 def test_not_a_mapping_and_unknown_kind():

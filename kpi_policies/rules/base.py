@@ -51,11 +51,15 @@ class Violation:
         path: Path tuple of the key or value at fault, e.g. ``("kpis", 2, "target", "value")``.
         message: The problem in the domain's terms, naming the objects concerned.
         on_key: Point at the key rather than the value (e.g. a missing child key).
+        missing: For "X is missing" findings, the path of the absent value. When
+            the schema rejected a value written there (a date like 31/12/2026),
+            the schema finding already says so and this one is dropped.
     """
 
     path: tuple
     message: str
     on_key: bool = False
+    missing: tuple | None = None
 
 
 @dataclass

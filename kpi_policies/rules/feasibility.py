@@ -44,11 +44,13 @@ class MissingBaseline(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.baseline is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no baseline; add `baseline: {{value: ..., period: ...}}` measured before the plan")
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no baseline; add `baseline: {{value: ..., period: ...}}` measured before the plan",
+                                missing=kpi.path + ("baseline",))
             elif kpi.baseline.value is None:
-                yield Violation(kpi.path + ("baseline",), f"the baseline of KPI {kpi.id} has no value")
+                yield Violation(kpi.path + ("baseline",), f"the baseline of KPI {kpi.id} has no value", missing=kpi.path + ("baseline", "value"))
             elif kpi.baseline.period is None:
-                yield Violation(kpi.path + ("baseline",), f"the baseline of KPI {kpi.id} does not say which period it was measured in (`period`, e.g. 2026)")
+                yield Violation(kpi.path + ("baseline",), f"the baseline of KPI {kpi.id} does not say which period it was measured in (`period`, e.g. 2026)",
+                                missing=kpi.path + ("baseline", "period"))
 
 
 class MissingTarget(Rule):
@@ -81,9 +83,10 @@ class MissingTarget(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.target is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no target; add `target: {{value: ..., due: YYYY-MM-DD}}`")
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no target; add `target: {{value: ..., due: YYYY-MM-DD}}`",
+                                missing=kpi.path + ("target",))
             elif kpi.target.value is None:
-                yield Violation(kpi.path + ("target",), f"the target of KPI {kpi.id} has no value")
+                yield Violation(kpi.path + ("target",), f"the target of KPI {kpi.id} has no value", missing=kpi.path + ("target", "value"))
 
 
 class MissingDeadline(Rule):
@@ -115,7 +118,8 @@ class MissingDeadline(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.target is not None and kpi.target.due is None:
-                yield Violation(kpi.path + ("target",), f"the target of KPI {kpi.id} has no deadline (`due`, a date inside the plan period)")
+                yield Violation(kpi.path + ("target",), f"the target of KPI {kpi.id} has no deadline (`due`, a date inside the plan period)",
+                                missing=kpi.path + ("target", "due"))
 
 
 class TargetAgainstDirection(Rule):
@@ -316,7 +320,7 @@ class PercentOutOfRange(Rule):
             if kpi.review is not None:
                 for entry in kpi.review.log:
                     if entry.actual is not None:
-                        values.append((entry.path + ("actual",), f"actual of the review on {entry.date}", entry.actual))
+                        values.append((entry.path + ("actual",), f"actual value of the review on {entry.date}", entry.actual))
             for path, what, value in values:
                 if (low is not None and value < low) or (high is not None and value > high):
                     bounds = f"{_num(low) if low is not None else '-inf'} to {_num(high) if high is not None else 'no upper bound'}"

@@ -46,7 +46,7 @@ class UnknownObjective(Rule):
         for kpi in ctx.kpis():
             if is_blank(kpi.objective):
                 choice = f"set `objective` to one of: {', '.join(objectives)}" if objectives else "the plan has no objectives: add `objectives:` and point the KPI at one"
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} names no objective; {choice}")
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} names no objective; {choice}", missing=kpi.path + ("objective",))
             elif kpi.objective not in objectives:
                 yield Violation(kpi.path + ("objective",),
                                 f"KPI {kpi_label(kpi)} measures objective '{kpi.objective}', which this plan does not define{did_you_mean(kpi.objective, objectives)}")
@@ -89,7 +89,7 @@ class UnknownGoal(Rule):
             label = objective.id or f"at objectives[{objective.path[-1]}]"
             if is_blank(objective.goal):
                 choice = f"set `goal` to one of: {', '.join(goals)}" if goals else "the plan has no goals: add `goals:` or name a strategy in `metadata.strategy`"
-                yield Violation(objective.path, f"objective {label} serves no business goal; {choice}")
+                yield Violation(objective.path, f"objective {label} serves no business goal; {choice}", missing=objective.path + ("goal",))
             elif objective.goal not in goals and not strategy_missing:
                 where = "this plan's goals" + (f" or strategy {ctx.plan.metadata.strategy}" if ctx.plan.metadata.strategy else "")
                 yield Violation(objective.path + ("goal",),

@@ -75,7 +75,8 @@ class UnknownMetric(Rule):
         known = list(ctx.catalog.metrics)
         for kpi in ctx.kpis():
             if is_blank(kpi.metric):
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} names no catalog metric (`metric`), so its fit cannot be judged")
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} names no catalog metric (`metric`), so its fit cannot be judged",
+                                missing=kpi.path + ("metric",))
             elif kpi.metric not in ctx.catalog.metrics:
                 yield Violation(kpi.path + ("metric",), f"metric '{kpi.metric}' of KPI {kpi.id} is not in the metric catalog{did_you_mean(kpi.metric, known)}")
 
@@ -151,7 +152,8 @@ class UnitMismatch(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if is_blank(kpi.unit):
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no unit (`unit`: a currency code such as USD or VND, percent, count, ratio, score or days)")
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no unit (`unit`: a currency code such as USD or VND, percent, count, ratio, score or days)",
+                                missing=kpi.path + ("unit",))
                 continue
             metric = ctx.catalog.get(kpi.metric)
             if metric is None:

@@ -45,9 +45,11 @@ class MissingTool(Rule):
         for kpi in ctx.kpis():
             hint = _tools_in_prose(kpi.description, ctx.policy.tools)
             if kpi.measurement is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no measurement tool; add `measurement: {{tool: ..., source: ..., owner: ...}}`{hint}")
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no measurement tool; add `measurement: {{tool: ..., source: ..., owner: ...}}`{hint}",
+                                missing=kpi.path + ("measurement",))
             elif is_blank(kpi.measurement.tool):
-                yield Violation(kpi.path + ("measurement",), f"KPI {kpi.id} names no measurement tool (`measurement.tool`, one of: {', '.join(ctx.policy.tools)}){hint}")
+                yield Violation(kpi.path + ("measurement",), f"KPI {kpi.id} names no measurement tool (`measurement.tool`, one of: {', '.join(ctx.policy.tools)}){hint}",
+                                missing=kpi.path + ("measurement", "tool"))
 
 
 #: Words in prose that name an approved tool of the built-in registry.
@@ -179,7 +181,8 @@ class MissingSource(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.measurement is not None and is_blank(kpi.measurement.source):
-                yield Violation(kpi.path + ("measurement",), f"KPI {kpi.id} names no data source (`measurement.source`: the report or query the figure comes from)")
+                yield Violation(kpi.path + ("measurement",), f"KPI {kpi.id} names no data source (`measurement.source`: the report or query the figure comes from)",
+                                missing=kpi.path + ("measurement", "source"))
 
 
 class MissingMeasurementOwner(Rule):
@@ -211,4 +214,5 @@ class MissingMeasurementOwner(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.measurement is not None and is_blank(kpi.measurement.owner):
-                yield Violation(kpi.path + ("measurement",), f"KPI {kpi.id} names nobody who measures it (`measurement.owner`)")
+                yield Violation(kpi.path + ("measurement",), f"KPI {kpi.id} names nobody who measures it (`measurement.owner`)",
+                                missing=kpi.path + ("measurement", "owner"))

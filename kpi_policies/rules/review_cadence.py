@@ -18,6 +18,8 @@ from kpi_policies.schema import did_you_mean
 
 #: Cadence -> longest interval between two reviews, in days.
 CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 31, "quarterly": 92, "semiannual": 183, "annual": 366}
+ADVERBS = {"weekly": "weekly", "biweekly": "every two weeks", "monthly": "monthly", "quarterly": "quarterly",
+           "semiannual": "every six months", "annual": "annually"}
 _ALIASES = {"yearly": "annual", "fortnightly": "biweekly", "half-yearly": "semiannual", "daily": None}
 
 Cadence = Literal["weekly", "biweekly", "monthly", "quarterly", "semiannual", "annual"]
@@ -53,9 +55,11 @@ class MissingCadence(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.review is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no review; add `review: {{cadence: ..., reviewer: ...}}`")
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no review; add `review: {{cadence: ..., reviewer: ...}}`",
+                                missing=kpi.path + ("review",))
             elif is_blank(kpi.review.cadence):
-                yield Violation(kpi.path + ("review",), f"KPI {kpi.id} has no review cadence (`review.cadence`: one of {', '.join(CADENCE_DAYS)})")
+                yield Violation(kpi.path + ("review",), f"KPI {kpi.id} has no review cadence (`review.cadence`: one of {', '.join(CADENCE_DAYS)})",
+                                missing=kpi.path + ("review", "cadence"))
 
 
 class UnknownCadence(Rule):
@@ -139,7 +143,7 @@ class CadenceTooSlow(Rule):
             cadence = kpi.review.cadence if kpi.review else None
             if cadence in CADENCE_DAYS and CADENCE_DAYS[cadence] > limit:
                 yield Violation(kpi.path + ("review", "cadence"),
-                                f"KPI {kpi.id} is reviewed {cadence}, slower than the policy allows ({params.slowest_cadence} at the slowest)")
+                                f"KPI {kpi.id} is reviewed {ADVERBS[cadence]}, slower than the policy allows ({params.slowest_cadence} at the slowest)")
 
 
 class MissingReviewer(Rule):
@@ -171,7 +175,8 @@ class MissingReviewer(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.review is not None and is_blank(kpi.review.reviewer):
-                yield Violation(kpi.path + ("review",), f"KPI {kpi.id} names no reviewer (`review.reviewer`: who evaluates the results)")
+                yield Violation(kpi.path + ("review",), f"KPI {kpi.id} names no reviewer (`review.reviewer`: who evaluates the results)",
+                                missing=kpi.path + ("review", "reviewer"))
 
 
 class GraceParams(BaseModel):
@@ -242,13 +247,13 @@ class ReviewOverdue(Rule):
                 due = since + interval + dt.timedelta(days=params.grace_days)
                 if ctx.as_of > due:
                     what = f"was last reviewed on {last.date.isoformat()}" if last else f"has no review since the plan started on {period.start.isoformat()}"
-                    yield Violation(where, f"KPI {kpi.id} is reviewed {review.cadence} but {what}; "
+                    yield Violation(where, f"KPI {kpi.id} is reviewed {ADVERBS[review.cadence]} but {what}; "
                                            f"a review was due by {due.isoformat()} ({params.grace_days} days' grace), as of {ctx.as_of.isoformat()}")
             else:
                 if last is None or last.date < period.end - interval:
                     what = f"the last review was on {last.date.isoformat()}" if last else "no review was logged"
                     yield Violation(where, f"the plan ended on {period.end.isoformat()}, but {what}: KPI {kpi.id} is reviewed "
-                                           f"{review.cadence}, so its last review belongs within {interval.days} days of the end")
+                                           f"{ADVERBS[review.cadence]}, so its last review belongs within {interval.days} days of the end")
 
 
 class ReviewInFuture(Rule):
