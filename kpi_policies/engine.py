@@ -33,6 +33,17 @@ class _Loaded:
     rejected: frozenset = frozenset()  # paths of values the schema rejected
 
 
+def _param_error(policy: Policy, rule, exc: ValidationError) -> str:
+    """One line for the first bad parameter: where it is, what is wrong, what the rule accepts."""
+    first = exc.errors()[0]
+    name = ".".join(str(p) for p in first["loc"]) or "params"
+    known = ", ".join(rule.Params.model_fields) or "none"
+    where = policy.where("rules", rule.id, "params", *first["loc"])
+    if first["type"] == "extra_forbidden":
+        return f"{where}: rule {rule.id} has no parameter '{name}' (its parameters: {known})"
+    return f"{where}: rule {rule.id} parameter '{name}': {first['msg'][0].lower() + first['msg'][1:]}, not {first.get('input')!r}"
+
+
 def pointer(path: tuple) -> str:
     """JSON pointer (RFC 6901) of a path tuple: ``('kpis', 2, 'target')`` -> ``/kpis/2/target``."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
@@ -57,16 +68,22 @@ class Engine:
         self.catalog = catalog or builtin_catalog()
         self.rules = {r.id: r for r in all_rules()}
         self.params: dict[str, BaseModel] = {}
+        from kpi_policies.schema import did_you_mean
+
         for rule_id in policy.rules:
             if rule_id not in self.rules:
-                raise PolicyError(f"{policy.sources[-1]}: the policy configures rule {rule_id}, which does not exist")
+                raise PolicyError(f"{policy.where('rules', rule_id)}: the policy configures rule '{rule_id}', which does not exist"
+                                  f"{did_you_mean(rule_id.upper(), self.rules)}; `kpi-policies rules` lists them")
         for rule in self.rules.values():
             try:
                 self.params[rule.id] = rule.Params.model_validate(policy.setting(rule.id).params)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"]) or "params"
-                raise PolicyError(f"{policy.sources[-1]}: rule {rule.id} parameter {where}: {first['msg']}") from None
+                raise PolicyError(_param_error(policy, rule, exc)) from None
+        for tool_id, tool in policy.tools.items():
+            for i, metric in enumerate(tool.measures):
+                if metric not in self.catalog.metrics:
+                    raise PolicyError(f"{policy.where('tools', tool_id, 'measures', i)}: tool {tool_id} measures '{metric}', "
+                                      f"which is not a metric of the catalog{did_you_mean(metric, self.catalog.metrics)}")
 
     # --- helpers --------------------------------------------------------
     def enabled(self, rule_id: str) -> bool:

@@ -416,9 +416,10 @@ def load_text(text: str, path: str = "<string>") -> Document:
         composer.run(YAML(typ="safe", pure=True).parse(text))
     except MarkedYAMLError as exc:
         doc.data = None
-        mark = exc.problem_mark or exc.context_mark
+        message, at_opening = _syntax_message(exc)
+        mark = (exc.context_mark if at_opening else None) or exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        doc.problems.append(LoadProblem("Y001", line, col, _syntax_message(exc)))
+        doc.problems.append(LoadProblem("Y001", line, col, message))
     except YAMLError as exc:  # reader errors: characters YAML does not allow
         doc.data = None
         position = getattr(exc, "position", None)
@@ -462,12 +463,34 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _syntax_message(exc: MarkedYAMLError) -> str:
-    problem = exc.problem or "invalid YAML"
-    message = problem
-    if exc.context:
-        where = ""
-        if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != exc.problem_mark.line:
-            where = f" (opened at line {exc.context_mark.line + 1})"
-        message = f"{exc.context}{where}: {problem}"
-    return _one_line(message)
+def _syntax_message(exc: MarkedYAMLError) -> tuple[str, bool]:
+    """The parser's complaint in plain words, with what usually causes it; the parser's own text follows.
+
+    Returns:
+        ``(message, at_opening)``: ``at_opening`` when the mistake is best shown
+        where an unclosed bracket or quote was opened rather than where the
+        parser gave up.
+    """
+    problem = _one_line(exc.problem or "invalid YAML")
+    context = _one_line(exc.context or "")
+    gave_up = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+    raw = f"{context}: {problem}" if context else problem
+    hint, at_opening = None, False
+    if "'\\t'" in problem:
+        hint = "a tab character: YAML indents with spaces, not tabs"
+    elif "flow sequence" in context or "flow mapping" in context:
+        opener, closer, what = ("[", "]", "list") if "sequence" in context else ("{", "}", "mapping")
+        hint = f"the {what} opened with '{opener}' here is not closed: add '{closer}' at its end, or quote a value that holds ',' or ':'"
+        at_opening = True
+    elif "quoted scalar" in context:
+        hint = "the quoted text opened here is never closed: add the closing quote"
+        at_opening = True
+    elif "mapping values are not allowed" in problem:
+        hint = "unexpected ':' here: quote a value that contains ': ', or check the indentation of this line against the line above"
+    elif "could not find expected ':'" in problem:
+        hint = "a line without 'key: value' inside a mapping: check its indentation, or add the missing ':'"
+    elif "expected <block end>" in problem:
+        hint = "this line is indented differently from the keys around it: align it with its siblings"
+    if not hint:
+        return raw, False
+    return f"{hint} (the parser gave up on line {gave_up}: {raw})", at_opening

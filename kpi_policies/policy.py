@@ -57,6 +57,7 @@ class Policy:
         sources: Files the policy was read from, built-in first.
         tools: Approved measurement tools by id.
         rules: Rule settings by rule id.
+        origins: ``("rules", id)`` or ``("tools", id)`` -> (file, document, path) that set it.
         digest: sha256 of the effective settings, hex (changes whenever the policy does).
     """
 
@@ -64,6 +65,7 @@ class Policy:
     sources: list[str]
     tools: dict[str, Tool] = field(default_factory=dict)
     rules: dict[str, RuleSetting] = field(default_factory=dict)
+    origins: dict[tuple, tuple] = field(default_factory=dict, repr=False)
 
     @property
     def digest(self) -> str:
@@ -75,12 +77,21 @@ class Policy:
         )
         return hashlib.sha256(blob.encode()).hexdigest()
 
+    def where(self, section: str, key: str, *subpath) -> str:
+        """``file:line:col`` of a rule's or tool's setting (of ``subpath`` inside it when present)."""
+        origin = self.origins.get((section, key))
+        if origin is None:
+            return self.sources[-1]
+        path, doc, at = origin
+        line, col = doc.locate(at + tuple(subpath), on_key=True)
+        return f"{path}:{line}:{col}"
+
     def setting(self, rule_id: str) -> RuleSetting:
         """The settings of one rule (defaults when the policy says nothing)."""
         return self.rules.get(rule_id) or RuleSetting()
 
 
-def _read_pack(path: str) -> dict:
+def _read_pack(path: str):
     from kpi_policies.load import load_file
     from kpi_policies.schema import validate
 
@@ -96,13 +107,16 @@ def _read_pack(path: str) -> dict:
         e = errors[0]
         line, col = doc.locate(e.path, on_key=e.on_key)
         raise PolicyError(f"{path}:{line}:{col}: {e.message}")
-    return doc.data
+    return doc
 
 
-def _apply(policy: Policy, pack: dict) -> None:
-    for tool in pack.get("tools", []):
+def _apply(policy: Policy, path: str, doc) -> None:
+    pack = doc.data
+    for i, tool in enumerate(pack.get("tools", [])):
         policy.tools[tool["id"]] = Tool.model_validate(tool)
+        policy.origins[("tools", tool["id"])] = (path, doc, ("tools", i))
     for rule_id, settings in (pack.get("rules") or {}).items():
+        policy.origins[("rules", rule_id)] = (path, doc, ("rules", rule_id))
         current = policy.rules.get(rule_id, RuleSetting())
         merged = current.model_dump()
         merged["params"] = {**current.params, **settings.get("params", {})}
@@ -121,8 +135,8 @@ def load_policy(path: str | None = None) -> Policy:
     """
     builtin = str(data_dir("rules") / "default.yaml")
     policy = Policy(id="recommended", sources=[builtin])
-    _apply(policy, _read_pack(builtin))
+    _apply(policy, builtin, _read_pack(builtin))
     if path:
         policy.sources.append(path)
-        _apply(policy, _read_pack(path))
+        _apply(policy, path, _read_pack(path))
     return policy

@@ -130,11 +130,13 @@ def test_policy_file_changes_thresholds_and_tools(workspace):
 
 
 @pytest.mark.parametrize("content,expected", [
-    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE005:\n    params: {max_change_percent: -3}\n", "FE005 parameter max_change_percent"),
-    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE005:\n    params: {growth: 3}\n", "FE005 parameter growth"),
-    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  XX123: {severity: error}\n", "XX123, which does not exist"),
+    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE005:\n    params: {max_change_percent: -3}\n", "policy.yaml:5:14: rule FE005 parameter 'max_change_percent': input should be greater than 0, not -3"),
+    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE005:\n    params: {growth: 3}\n", "policy.yaml:5:14: rule FE005 has no parameter 'growth' (its parameters: max_change_percent)"),
+    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  XX123: {severity: error}\n", "policy.yaml:4:3: the policy configures rule 'XX123', which does not exist"),
+    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE05: {severity: error}\n", "(did you mean 'FE005'?)"),
+    ("apiVersion: kpi-policies/v1\nkind: Policy\ntools:\n  - {id: x, name: X, measures: [revenue, order]}\n", "policy.yaml:4:42: tool x measures 'order', which is not a metric of the catalog (did you mean 'orders'?)"),
     ("apiVersion: kpi-policies/v1\nkind: Policy\ntools: [{id: a}]\n", "policy.yaml:3:9: tools[0] is missing required key 'name'"),
-    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules: [unclosed\n", "policy.yaml:4:1"),
+    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules: [unclosed\n", "policy.yaml:3:8: the list opened with '[' here is not closed"),
     ("apiVersion: kpi-policies/v1\nkind: KpiPlan\n", "expected a file of kind Policy"),
 ])
 def test_broken_policy_is_a_one_line_configuration_error(workspace, content, expected):

@@ -86,12 +86,24 @@ def test_duplicate_key_reports_the_second_and_keeps_the_first():
     assert doc.data == {"metadata": {"owner": "a"}}
 
 
-def test_syntax_error_has_line_and_context():
+def test_unclosed_bracket_points_at_its_opening_in_plain_words():
     doc = load_text("a:\n  drivers: [x, y\n  measurement: 1\n")
-    assert doc.problems[0].rule_id == "Y001"
-    assert doc.problems[0].line == 3
-    assert "opened at line 2" in doc.problems[0].message
+    (problem,) = doc.problems
+    assert (problem.rule_id, problem.line, problem.column) == ("Y001", 2, 12)
+    assert problem.message.startswith("the list opened with '[' here is not closed: add ']'")
+    assert "gave up on line 3" in problem.message
     assert not doc.usable
+
+
+@pytest.mark.parametrize("text,line,start", [
+    ("a:\n\tb: 1\n", 2, "a tab character: YAML indents with spaces"),
+    ("note: Sale: ROAS dropped\n", 1, "unexpected ':' here: quote a value"),
+    ("a:\n  b: 1\n c: 2\n", 3, "this line is indented differently"),
+    ("title: 'Doanh thu\nb: 2\n", 1, "the quoted text opened here is never closed"),
+])
+def test_common_syntax_mistakes_are_explained(text, line, start):
+    (problem,) = load_text(text).problems
+    assert problem.line == line and problem.message.startswith(start)
 
 
 @pytest.mark.parametrize("text,what", [("", "empty"), ("\n\n   \n", "empty"), ("# only\n  # comments\n", "only comments"), ("---\n...\n", "empty"), ("~\n", "empty")])
