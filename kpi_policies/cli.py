@@ -201,8 +201,12 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("kpi-policies: aborted", err=True)
         sys.exit(EXIT_USAGE)
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        click.echo(f"kpi-policies: {exc.format_message()}{hint}", err=True)
+        sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"kpi-policies: {exc.format_message()}", err=True)
         sys.exit(EXIT_USAGE)
     except (BrokenPipeError, KeyboardInterrupt):
         sys.exit(EXIT_USAGE)

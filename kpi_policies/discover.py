@@ -20,10 +20,12 @@ def discover(paths: list[str]) -> list[str]:
     extension. Each file appears once, in the order first met.
 
     Raises:
-        DiscoveryError: for a path that does not exist.
+        DiscoveryError: for a path that does not exist, or when the folders
+            named hold no YAML file at all (a mistyped folder must not pass).
     """
     out: list[str] = []
     seen: set[str] = set()
+    empty: list[str] = []
 
     def add(path: str) -> None:
         key = os.path.realpath(path)
@@ -33,15 +35,20 @@ def discover(paths: list[str]) -> list[str]:
 
     for path in paths:
         if os.path.isdir(path):
+            before = len(out)
             for folder, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.endswith(EXTENSIONS):
                         add(os.path.join(folder, name))
+            if len(out) == before:
+                empty.append(path)
         elif os.path.exists(path) or os.path.islink(path):
             add(path)
         else:
             raise DiscoveryError(f"no such file or folder: {path}")
+    if empty and not out:
+        raise DiscoveryError(f"no *.yaml or *.yml files in {', '.join(empty)}: nothing to check")
     return out
 
 

@@ -9,6 +9,7 @@ finding on the file it crashed on, and the run goes on.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,19 @@ class _Loaded:
     result: FileResult
     model: Any = None
     rejected: frozenset = frozenset()  # paths of values the schema rejected
+
+
+def _said_by_schema(missing: tuple, rejected: frozenset) -> bool:
+    """True when a schema finding already explains why the value at ``missing`` is absent.
+
+    That is when the schema rejected the value written there (or an object
+    holding it), or rejected a misspelt key beside it (``tagret`` for ``target``).
+    """
+    if any(missing[:n] in rejected for n in range(1, len(missing) + 1)):
+        return True
+    parent, name = missing[:-1], missing[-1]
+    siblings = [p[-1] for p in rejected if len(p) == len(missing) and p[:-1] == parent and isinstance(p[-1], str)]
+    return bool(difflib.get_close_matches(str(name), siblings, n=1, cutoff=0.6))
 
 
 def _param_error(policy: Policy, rule, exc: ValidationError) -> str:
@@ -168,8 +182,8 @@ class Engine:
                                                    f"{type(exc).__name__}: {exc}")
                 continue
             for v in violations:
-                if v.missing and any(tuple(v.missing[:n]) in loaded.rejected for n in range(1, len(v.missing) + 1)):
-                    continue  # the schema finding on the value written there says it better
+                if v.missing and _said_by_schema(tuple(v.missing), loaded.rejected):
+                    continue
                 self._finding(loaded, rule_cls.id, v.message, tuple(v.path), on_key=v.on_key)
 
     def run(self, paths: list[str], documents: dict[str, Document] | None = None) -> RunResult:

@@ -117,7 +117,7 @@ def validate(data: Any) -> tuple[str | None, list[SchemaError]]:
     if errors:
         return kind, errors
     for error in sorted(iter_errors(validator_for(kind), data), key=lambda e: [str(p) for p in e.absolute_path]):
-        for explained in _explain(error):
+        for explained in _explain(error, data):
             if explained not in errors:  # "required" reports each missing key once per error
                 errors.append(explained)
     return kind, errors
@@ -165,12 +165,40 @@ def prune(data: Any, errors: list[SchemaError]) -> Any:
     return data
 
 
-def dotted(path: tuple) -> str:
-    """``('kpis', 2, 'target')`` -> ``kpis[2].target`` (``<root>`` for the empty path)."""
+_SECTION_WORDS = {"goals": "goal", "objectives": "objective", "kpis": "KPI", "initiatives": "initiative",
+                  "tools": "tool", "metrics": "metric"}
+
+
+def dotted(path: tuple, data: Any = None) -> str:
+    """A path as people read it.
+
+    ``('kpis', 2, 'target', 'due')`` -> ``KPI KPI-CPA: target.due`` when the
+    third KPI has that id (``the 3rd KPI: target.due`` otherwise); other list
+    positions count from 1 (``review.log #2.date``); ``the document`` for the
+    empty path.
+    """
     out = ""
-    for step in path:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    rest = list(path)
+    if len(rest) >= 2 and rest[0] in _SECTION_WORDS and isinstance(rest[1], int):
+        item = None
+        if isinstance(data, dict) and isinstance(data.get(rest[0]), list) and rest[1] < len(data[rest[0]]):
+            item = data[rest[0]][rest[1]]
+        ident = item.get("id") if isinstance(item, dict) else None
+        word = _SECTION_WORDS[rest[0]]
+        out = f"{word} {ident}" if isinstance(ident, str) and ident else f"the {_ordinal(rest[1] + 1)} {word}"
+        rest = rest[2:]
+        if rest:
+            out += ": "
+    tail = ""
+    for step in rest:
+        tail += f" #{step + 1}" if isinstance(step, int) else (f".{step}" if tail else str(step))
+    out += tail
     return out or "the document"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def did_you_mean(word: Any, choices) -> str:
@@ -186,14 +214,23 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _split_hint(key: str) -> str:
+    """A hint for keys that come from a value split at a comma inside ``{...}``."""
+    if key.strip().isdigit():
+        return " (a number written with a thousands separator, like 585,000, is split at the comma: write 585000)"
+    if " " in key.strip():
+        return " (a comma inside an unquoted value in {...} splits it: quote the value)"
+    return ""
+
+
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a text", "number": "a number",
                "integer": "a whole number", "boolean": "true or false", "null": "empty"}
 
 
-def _explain(error: jsonschema.ValidationError) -> list[SchemaError]:
+def _explain(error: jsonschema.ValidationError, root: Any = None) -> list[SchemaError]:
     """Turn one jsonschema error into readable :class:`SchemaError` records."""
     path = tuple(error.absolute_path)
-    where = dotted(path)
+    where = dotted(path, root)
     kind = error.validator
     value = error.instance
     if kind == "required":
@@ -204,7 +241,7 @@ def _explain(error: jsonschema.ValidationError) -> list[SchemaError]:
         extras = [k for k in value if k not in allowed and not k.startswith("x-")] if isinstance(value, dict) else []
         return [
             SchemaError(path + (k,), f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}"
-                        + (" (a comma inside an unquoted value in {...} splits it: quote the value)" if " " in k.strip() else ""),
+                        + _split_hint(k),
                         on_key=True, rule_id="S003")
             for k in extras
         ]

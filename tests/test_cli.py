@@ -135,7 +135,7 @@ def test_policy_file_changes_thresholds_and_tools(workspace):
     ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  XX123: {severity: error}\n", "policy.yaml:4:3: the policy configures rule 'XX123', which does not exist"),
     ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE05: {severity: error}\n", "(did you mean 'FE005'?)"),
     ("apiVersion: kpi-policies/v1\nkind: Policy\ntools:\n  - {id: x, name: X, measures: [revenue, order]}\n", "policy.yaml:4:42: tool x measures 'order', which is not a metric of the catalog (did you mean 'orders'?)"),
-    ("apiVersion: kpi-policies/v1\nkind: Policy\ntools: [{id: a}]\n", "policy.yaml:3:9: tools[0] is missing required key 'name'"),
+    ("apiVersion: kpi-policies/v1\nkind: Policy\ntools: [{id: a}]\n", "policy.yaml:3:9: tool a is missing required key 'name'"),
     ("apiVersion: kpi-policies/v1\nkind: Policy\nrules: [unclosed\n", "policy.yaml:3:8: the list opened with '[' here is not closed"),
     ("apiVersion: kpi-policies/v1\nkind: KpiPlan\n", "expected a file of kind Policy"),
 ])
@@ -155,11 +155,17 @@ def test_broken_policy_is_a_one_line_configuration_error(workspace, content, exp
     (["frobnicate"], "No such command"),
     (["check", "--policy", "missing.yaml", "plans"], "missing.yaml"),
 ])
-def test_usage_errors_exit_two_without_traceback(workspace, args, expected):
+def test_usage_errors_exit_two_with_one_line(workspace, args, expected):
     proc = run_cli(*args, cwd=workspace)
     assert proc.returncode == 2
     assert expected in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stdout == ""
+
+
+def test_a_folder_without_plans_is_a_usage_error_not_a_pass(workspace):
+    (workspace / "empty").mkdir()
+    proc = run_cli("check", "empty", cwd=workspace)
+    assert proc.returncode == 2 and "no *.yaml or *.yml files in empty" in proc.stderr
 
 
 def test_no_plans_folder_is_a_usage_error(tmp_path):

@@ -160,3 +160,25 @@ def test_each_missing_key_is_reported_once():
     text = REFERENCE_PLAN.replace("  owner: head-of-marketing\n", "", 1).replace("  department: marketing\n", "", 1)
     found = [f for f in findings_of(text) if f[0] == "S004"]
     assert sorted(f[3] for f in found) == ["metadata is missing required key 'department'", "metadata is missing required key 'owner'"]
+
+
+def test_messages_name_objects_by_id_and_count_from_one():
+    text = REFERENCE_PLAN.replace("due: 2027-12-31}", "due: 31/12/2027}", 1).replace(
+        "        - {date: 2027-03-31, actual: 2.2}", "        - {date: 2027-03-31, actual: 2.2}\n        - {date: 2027-02-30, actual: 2.2}")
+    messages = [f[3] for f in findings_of(text) if f[0] == "S001"]
+    assert "KPI KPI-REVENUE: target.due is '31/12/2027', not a real date in the form YYYY-MM-DD" in messages
+    assert "KPI KPI-CONVERSION: review.log #2.date is '2027-02-30', not a real date in the form YYYY-MM-DD" in messages
+
+
+def test_a_misspelt_key_is_reported_once_not_again_as_missing():
+    text = REFERENCE_PLAN.replace("tool: crm", "tol: crm").replace("    target: {value: 2.4, due: 2027-12-31}", "    tagret: {value: 2.4, due: 2027-12-31}")
+    assert [(f[0], f[3].split(" (")[0]) for f in findings_of(text)] == [
+        ("S003", "unknown key 'tol' in KPI KPI-REVENUE: measurement"),
+        ("S003", "unknown key 'tagret' in KPI KPI-CONVERSION"),
+    ]
+
+
+def test_a_number_with_a_thousands_separator_gets_a_hint():
+    text = REFERENCE_PLAN.replace("value: 2.4,", "value: 2,400,")
+    messages = [f[3] for f in findings_of(text) if f[0] == "S003"]
+    assert any("write 585000" in m and "'400'" in m for m in messages)

@@ -103,7 +103,9 @@ class UnknownStrategy(Rule):
     A plan may serve goals set in a company Strategy document instead of
     listing its own (docs/domain.md, step 1). If `metadata.strategy` names no
     Strategy among the files checked or in the repository, none of the
-    objectives that rely on it can be traced to a goal.
+    objectives that rely on it can be traced to a goal. The strategy is
+    looked up among the files of the run first, then in the git repository
+    that holds the plan; outside a repository, pass its file along.
 
     ## Fails
     ```yaml
@@ -126,7 +128,8 @@ class UnknownStrategy(Rule):
         strategy_id = ctx.plan.metadata.strategy
         if strategy_id and ctx.strategy() is None:
             yield Violation(("metadata", "strategy"),
-                            f"strategy '{strategy_id}' is not among the files checked nor in this repository; check its metadata.id")
+                            f"strategy '{strategy_id}' is not among the files checked nor in this repository: check the id, "
+                            f"or pass the strategy file along with the plan (kpi-policies check PLAN STRATEGY)")
 
 
 class UnknownDriver(Rule):
@@ -239,6 +242,7 @@ class DuplicateId(Rule):
 
     def check(self, ctx: Context, params):
         seen: dict[str, str] = {}
+        words = {"goals": "goal", "objectives": "objective", "kpis": "KPI", "initiatives": "initiative"}
         for section in ("goals", "objectives", "kpis", "initiatives"):
             for obj in getattr(ctx.plan, section, []):
                 if not obj.id:
@@ -246,7 +250,7 @@ class DuplicateId(Rule):
                 if obj.id in seen:
                     yield Violation(obj.path + ("id",), f"id '{obj.id}' is already used by {seen[obj.id]}; ids are unique within a plan")
                 else:
-                    seen[obj.id] = f"{section}[{obj.path[-1]}]"
+                    seen[obj.id] = f"the {words[section]} on line {ctx.document.locate(obj.path + ('id',))[0]}"
 
 
 class DuplicateDocumentId(Rule):

@@ -80,7 +80,8 @@ class UnapprovedTool(Rule):
     Google Ads conversion are counted differently (docs/domain.md, "Standard KPI
     facts"). Only tools in the policy's registry have an agreed definition and
     access; a private spreadsheet does not give comparable, reproducible
-    results (ISO/IEC 27001:2022 9.1).
+    results (ISO/IEC 27001:2022 9.1). To approve a tool, add it under `tools:`
+    in your policy pack (`--policy`), with the metrics it measures.
 
     ## Fails
     ```yaml
