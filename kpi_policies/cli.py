@@ -108,6 +108,7 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on) -> None:
     from kpi_policies.engine import Engine
     from kpi_policies.policy import PolicyError, load_policy
     from kpi_policies.report import render
+    from kpi_policies.result import Severity
 
     pairs = pair_outputs(formats, outputs)
     try:
@@ -119,7 +120,7 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on) -> None:
     for fmt, output in pairs:
         _emit(render(fmt, result), output)
     threshold = FAIL_ON[fail_on]
-    failing = threshold is not None and any(f.severity.rank >= threshold for f in result.findings)
+    failing = threshold is not None and any(f.severity.rank >= threshold for f in result.blocking(Severity.INFO))
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 

@@ -8,8 +8,8 @@ from kpi_policies.rules.examples import EXAMPLE_AS_OF
 
 def example_note(rule: type[Rule]) -> str:
     """How to read the rule's examples."""
-    if issubclass(rule, LoadRule) and rule.family() == "Y":
-        return "Examples are whole files."
+    if getattr(rule, "examples_are_files", False):
+        return "Examples are file text, checked as it is."
     return (f"Examples show only what differs from the reference plan (`kpi-policies explain --reference`; "
             f"`~` removes a key), judged as of {EXAMPLE_AS_OF.isoformat()}.")
 

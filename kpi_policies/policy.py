@@ -1,25 +1,44 @@
-"""Policy packs (``kind: Policy``): approved tools, rule severities and parameters.
+"""Policy packs (``kind: Policy``): which rules run, how strictly, with which parameters.
 
-The built-in pack is ``rules/default.yaml`` (id ``recommended``). A pack given
-with ``--policy FILE`` is applied on top of it: its tools are added to the
-registry (a tool with the same id replaces the built-in entry) and its rule
-settings override the built-in ones key by key.
+A pack may ``extends:`` other packs, by path (relative to the pack) or by the
+name of a built-in pack (``recommended``: ``rules/default.yaml``, ``strict``:
+``rules/strict.yaml``). Parents apply first, then the pack itself:
 
-A broken pack is a configuration error: :class:`PolicyError` names the file,
-line, column and problem, and the command line exits with 2.
+- ``tools`` and ``metrics`` add to the registry of approved tools and to the
+  metric catalog (an entry with the same id replaces the inherited one);
+- ``select`` (rule ids or family prefixes; replaces the parent's) and
+  ``ignore`` (adds to the parent's) choose the rules, as in Ruff;
+- ``rules`` set per rule ``severity``, ``enabled``, ``enforcement``
+  (``enforce``: errors block; ``audit``: reported, never blocks) and
+  ``params`` (validated by the rule when the policy loads);
+- ``overrides`` apply the same settings to files matching globs, in order
+  (e.g. ``plans/sales/**`` gets another growth limit);
+- ``suppressions`` waive findings by plan id and KPI id or JSON pointer, with
+  a reason and an optional expiry;
+- ``plugins`` name the entry points of the ``kpi_policies.rules`` group to
+  load: installed plugin code runs only when a policy asks for it.
+
+The pack given with ``--policy`` (or named in the project configuration)
+extends ``recommended`` unless it says ``extends:`` itself. A broken pack is a
+configuration error: :class:`PolicyError` names the file, line and column, and
+the command line exits with 2.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, Field
 
 from kpi_policies.resources import data_dir
 from kpi_policies.result import Severity
+
+BUILTIN_PACKS = {"recommended": "default.yaml", "strict": "strict.yaml"}
 
 
 class PolicyError(Exception):
@@ -41,60 +60,189 @@ class Tool(BaseModel):
 
 
 class RuleSetting(BaseModel):
-    """Settings of one rule: severity override, on/off, parameters (validated by the rule)."""
+    """Settings of one rule in one layer: severity, on/off, enforcement, parameters."""
 
     severity: Optional[Severity] = None
-    enabled: bool = True
+    enabled: Optional[bool] = None
+    enforcement: Optional[Literal["enforce", "audit"]] = None
     params: dict[str, Any] = Field(default_factory=dict)
 
 
 @dataclass
-class Policy:
-    """The effective policy of a run.
+class Layer:
+    """One layer of rule selection and settings: a pack's top level or one override.
 
     Attributes:
-        id: Id of the last pack applied.
-        sources: Files the policy was read from, built-in first.
+        select: Rule ids or prefixes to run (empty: keep what is selected).
+        ignore: Rule ids or prefixes not to run.
+        rules: Per-rule settings.
+        files: For an override, the globs of the files it applies to.
+        origin: ``(file, document, path)`` of the layer, for error positions.
+    """
+
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    rules: dict[str, RuleSetting] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    origin: tuple | None = None
+
+
+@dataclass
+class PolicySuppression:
+    """A waiver written in the policy (see :mod:`kpi_policies.suppressions`)."""
+
+    plan: str
+    rules: list[str]
+    reason: str
+    until: str | None
+    kpi: str | None
+    pointer: str | None
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """The effective settings of one rule for one file."""
+
+    enabled: bool
+    severity: Severity
+    enforcement: str
+    params: dict
+
+
+@dataclass
+class Policy:
+    """The effective policy of a run, after ``extends`` are resolved.
+
+    Attributes:
+        id: Id of the pack applied last.
+        sources: Pack files read, parents first.
         tools: Approved measurement tools by id.
-        rules: Rule settings by rule id.
-        origins: ``("rules", id)`` or ``("tools", id)`` -> (file, document, path) that set it.
-        digest: sha256 of the effective settings, hex (changes whenever the policy does).
+        metrics: Metrics added to the catalog, as plain data (validated by the catalog).
+        base: The top-level layer (selection and rule settings).
+        overrides: Path-glob layers, in order.
+        suppressions: Waivers written in the policy.
+        plugins: Entry-point names of rule plugins to load.
+        origins: ``(section, key)`` -> (file, document, path) that set it, for error positions.
     """
 
     id: str
-    sources: list[str]
+    sources: list[str] = field(default_factory=list)
     tools: dict[str, Tool] = field(default_factory=dict)
-    rules: dict[str, RuleSetting] = field(default_factory=dict)
+    metrics: dict[str, dict] = field(default_factory=dict)
+    base: Layer = field(default_factory=Layer)
+    overrides: list[Layer] = field(default_factory=list)
+    suppressions: list[PolicySuppression] = field(default_factory=list)
+    plugins: list[str] = field(default_factory=list)
     origins: dict[tuple, tuple] = field(default_factory=dict, repr=False)
 
     @property
+    def rules(self) -> dict[str, RuleSetting]:
+        """Top-level rule settings by rule id."""
+        return self.base.rules
+
+    @property
     def digest(self) -> str:
-        """sha256 of the effective settings (sorted JSON), as hex."""
-        blob = json.dumps(
-            {"tools": {k: v.model_dump() for k, v in sorted(self.tools.items())},
-             "rules": {k: v.model_dump(mode="json") for k, v in sorted(self.rules.items())}},
-            sort_keys=True,
-        )
+        """sha256 (hex) of the effective settings: changes whenever the policy does."""
+        blob = json.dumps({
+            "tools": {k: v.model_dump() for k, v in sorted(self.tools.items())},
+            "metrics": self.metrics,
+            "layers": [_layer_dump(layer) for layer in [self.base, *self.overrides]],
+            "suppressions": [s.__dict__ for s in self.suppressions],
+            "plugins": sorted(self.plugins),
+        }, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
-    def where(self, section: str, key: str, *subpath) -> str:
-        """``file:line:col`` of a rule's or tool's setting (of ``subpath`` inside it when present)."""
+    def where(self, section: str, key: Any, *subpath) -> str:
+        """``file:line:col`` of a setting (of ``subpath`` inside it when present)."""
         origin = self.origins.get((section, key))
         if origin is None:
-            return self.sources[-1]
+            return self.sources[-1] if self.sources else "<policy>"
         path, doc, at = origin
-        line, col = doc.locate(at + tuple(subpath), on_key=True)
+        line, col = doc.locate(tuple(at) + tuple(subpath), on_key=True)
         return f"{path}:{line}:{col}"
 
     def setting(self, rule_id: str) -> RuleSetting:
-        """The settings of one rule (defaults when the policy says nothing)."""
-        return self.rules.get(rule_id) or RuleSetting()
+        """The top-level settings of one rule (defaults when the policy says nothing)."""
+        return self.base.rules.get(rule_id) or RuleSetting()
+
+    def layers_for(self, file: str | None) -> list[Layer]:
+        """The base layer, then every override whose globs match ``file``."""
+        if file is None:
+            return [self.base]
+        candidates = _match_forms(file)
+        return [self.base] + [o for o in self.overrides if any(glob_match(g, c) for g in o.files for c in candidates)]
+
+    def view(self, rule, file: str | None = None) -> RuleView:
+        """The effective settings of ``rule`` (a Rule class) for ``file``."""
+        enabled = True
+        severity = rule.severity
+        enforcement = "enforce"
+        params: dict = {}
+        for layer in self.layers_for(file):
+            if layer is self.base and layer.select:
+                enabled = _matches(rule.id, layer.select)
+            elif _matches(rule.id, layer.select):
+                enabled = True
+            if _matches(rule.id, layer.ignore):
+                enabled = False
+            setting = layer.rules.get(rule.id)
+            if setting is not None:
+                if setting.enabled is not None:
+                    enabled = setting.enabled
+                severity = setting.severity or severity
+                enforcement = setting.enforcement or enforcement
+                params = {**params, **setting.params}
+        return RuleView(enabled, severity, enforcement, params)
+
+
+def _layer_dump(layer: Layer) -> dict:
+    return {"select": layer.select, "ignore": layer.ignore, "files": layer.files,
+            "rules": {k: v.model_dump(mode="json") for k, v in sorted(layer.rules.items())}}
+
+
+def _matches(rule_id: str, patterns: list[str]) -> bool:
+    """True when a pattern is ``ALL``, the rule id, its family (``FE``) or a partial id (``FE00``)."""
+    return any(p == "ALL" or (rule_id.startswith(p) and (p == rule_id or rule_id[len(p)].isdigit() or p[-1].isdigit()))
+               for p in patterns)
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """Match a ``/``-separated path against a glob where ``**`` spans folders and ``*`` does not."""
+    regex, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            regex, i = regex + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            regex, i = regex + ".*", i + 2
+        elif pattern[i] == "*":
+            regex, i = regex + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            regex, i = regex + "[^/]", i + 1
+        else:
+            regex, i = regex + re.escape(pattern[i]), i + 1
+    return re.fullmatch(regex, path) is not None
+
+
+def _match_forms(file: str) -> list[str]:
+    """The forms a file path is matched in: as given, and relative to its repository root."""
+    from kpi_policies.index import repository_root
+
+    given = os.path.normpath(file).replace(os.sep, "/")
+    absolute = os.path.abspath(file)
+    root = repository_root(absolute)
+    rel = os.path.relpath(absolute, root).replace(os.sep, "/")
+    return list(dict.fromkeys([given.lstrip("./") if given.startswith("./") else given, rel]))
 
 
 def _read_pack(path: str):
     from kpi_policies.load import load_file
     from kpi_policies.schema import validate
 
+    if not os.path.isfile(path):
+        raise PolicyError(f"{path}: no such policy file")
     doc = load_file(path)
     if doc.problems and not doc.usable:
         p = doc.problems[0]
@@ -110,33 +258,86 @@ def _read_pack(path: str):
     return doc
 
 
-def _apply(policy: Policy, path: str, doc) -> None:
+def _layer(data: dict, path: str, doc, at: tuple, policy: Policy, files=()) -> Layer:
+    layer = Layer(select=list(data.get("select", [])), ignore=list(data.get("ignore", [])), files=list(files), origin=(path, doc, at))
+    for rule_id, settings in (data.get("rules") or {}).items():
+        layer.rules[rule_id] = RuleSetting.model_validate(settings)
+        policy.origins[("rules", rule_id)] = (path, doc, at + ("rules", rule_id))
+    return layer
+
+
+def _merge_layer(into: Layer, layer: Layer) -> None:
+    if layer.select:
+        into.select = layer.select
+    into.ignore = into.ignore + layer.ignore
+    for rule_id, setting in layer.rules.items():
+        current = into.rules.get(rule_id, RuleSetting())
+        merged = current.model_dump()
+        merged["params"] = {**current.params, **setting.params}
+        for key in ("severity", "enabled", "enforcement"):
+            if getattr(setting, key) is not None:
+                merged[key] = getattr(setting, key)
+        into.rules[rule_id] = RuleSetting.model_validate(merged)
+    into.origin = layer.origin
+
+
+def _resolve(name: str, base_dir: str | None) -> str:
+    if name in BUILTIN_PACKS:
+        return str(data_dir("rules") / BUILTIN_PACKS[name])
+    return os.path.normpath(os.path.join(base_dir or os.getcwd(), name))
+
+
+def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_extends: list[str]) -> None:
+    real = os.path.realpath(path)
+    if real in chain:
+        raise PolicyError(f"{path}: `extends` forms a cycle: {' -> '.join(os.path.basename(c) for c in chain + (real,))}")
+    doc = _read_pack(path)
     pack = doc.data
+    parents = pack.get("extends", default_extends)
+    if isinstance(parents, str):
+        parents = [parents]
+    for i, parent in enumerate(parents):
+        target = _resolve(parent, os.path.dirname(path))
+        if parent not in BUILTIN_PACKS and not os.path.isfile(target):
+            line, col = doc.locate(("extends", i) if isinstance(pack.get("extends"), list) else ("extends",))
+            known = ", ".join(BUILTIN_PACKS)
+            raise PolicyError(f"{path}:{line}:{col}: extends '{parent}', which is neither a file nor a built-in pack ({known})")
+        _apply_pack(policy, target, chain + (real,), [])
+    policy.sources.append(path)
     for i, tool in enumerate(pack.get("tools", [])):
         policy.tools[tool["id"]] = Tool.model_validate(tool)
         policy.origins[("tools", tool["id"])] = (path, doc, ("tools", i))
-    for rule_id, settings in (pack.get("rules") or {}).items():
-        policy.origins[("rules", rule_id)] = (path, doc, ("rules", rule_id))
-        current = policy.rules.get(rule_id, RuleSetting())
-        merged = current.model_dump()
-        merged["params"] = {**current.params, **settings.get("params", {})}
-        for key in ("severity", "enabled"):
-            if key in settings:
-                merged[key] = settings[key]
-        policy.rules[rule_id] = RuleSetting.model_validate(merged)
+    for i, metric in enumerate(pack.get("metrics", [])):
+        policy.metrics[metric["id"]] = metric
+        policy.origins[("metrics", metric["id"])] = (path, doc, ("metrics", i))
+    _merge_layer(policy.base, _layer(pack, path, doc, (), policy))
+    for i, override in enumerate(pack.get("overrides", [])):
+        policy.overrides.append(_layer(override, path, doc, ("overrides", i), policy, files=override["files"]))
+    for i, s in enumerate(pack.get("suppressions", [])):
+        line, col = doc.locate(("suppressions", i))
+        policy.suppressions.append(PolicySuppression(
+            plan=s["plan"], rules=[r.upper() for r in s["rules"]], reason=s["reason"], until=s.get("until"),
+            kpi=s.get("kpi"), pointer=s.get("pointer"), file=path, line=line, column=col))
+    for name in pack.get("plugins", []):
+        if name not in policy.plugins:
+            policy.plugins.append(name)
+            policy.origins[("plugins", name)] = (path, doc, ("plugins", pack["plugins"].index(name)))
     policy.id = (pack.get("metadata") or {}).get("id", policy.id)
 
 
 def load_policy(path: str | None = None) -> Policy:
-    """The built-in policy, with the pack at ``path`` applied on top when given.
+    """The built-in ``recommended`` pack, or the pack at ``path`` with everything it extends.
+
+    A pack that does not say ``extends:`` extends ``recommended``.
 
     Raises:
-        PolicyError: when the pack cannot be read or does not fit ``schemas/policy.schema.json``.
+        PolicyError: when a pack cannot be read, does not fit
+            ``schemas/policy.schema.json``, or extends in a cycle.
     """
-    builtin = str(data_dir("rules") / "default.yaml")
-    policy = Policy(id="recommended", sources=[builtin])
-    _apply(policy, builtin, _read_pack(builtin))
-    if path:
-        policy.sources.append(path)
-        _apply(policy, path, _read_pack(path))
+    policy = Policy(id="recommended")
+    builtin = str(data_dir("rules") / BUILTIN_PACKS["recommended"])
+    if path is None:
+        _apply_pack(policy, builtin, (), [])
+    else:
+        _apply_pack(policy, path, (), ["recommended"])
     return policy

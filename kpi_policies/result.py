@@ -33,6 +33,10 @@ class Finding:
         plan_id: ``metadata.id`` of the plan or strategy, when it could be read.
         pointer: JSON pointer of the object at fault inside the document (``""`` = root).
         rule_name: The rule's dotted name, e.g. ``"goal-linkage.unknown-objective"``.
+        object_id: Id of the goal, objective, KPI or initiative the finding is in, if any.
+        enforcement: ``"enforce"`` (counts for the exit code) or ``"audit"`` (reported, never blocks).
+        suppression: The waiver that suppresses it (``kind``, ``rules``, ``reason``,
+            ``until``, ``file``, ``line``), or ``None`` when it is active.
     """
 
     rule_id: str
@@ -44,6 +48,14 @@ class Finding:
     plan_id: str | None = None
     pointer: str = ""
     rule_name: str = ""
+    object_id: str | None = None
+    enforcement: str = "enforce"
+    suppression: dict | None = None
+
+    @property
+    def active(self) -> bool:
+        """True unless a suppression waives it."""
+        return self.suppression is None
 
     def sort_key(self) -> tuple:
         """Order findings by file, then position, then rule id."""
@@ -60,7 +72,10 @@ class Finding:
             "line": self.line,
             "column": self.column,
             "plan_id": self.plan_id,
+            "object_id": self.object_id,
             "pointer": self.pointer,
+            "enforcement": self.enforcement,
+            "suppression": self.suppression,
         }
 
 
@@ -84,6 +99,11 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     rules_evaluated: list[str] = field(default_factory=list)
 
+    @property
+    def active(self) -> list[Finding]:
+        """This file's findings that no suppression waives."""
+        return [f for f in self.findings if f.active]
+
 
 @dataclass
 class RunResult:
@@ -101,14 +121,28 @@ class RunResult:
 
     @property
     def findings(self) -> list[Finding]:
-        """All findings of all files, file by file, each file's sorted by position."""
+        """All findings of all files, suppressed ones included, file by file, each file's sorted by position."""
         return [f for fr in self.files for f in fr.findings]
 
+    @property
+    def active(self) -> list[Finding]:
+        """The findings no suppression waives."""
+        return [f for f in self.findings if f.active]
+
     def count(self, severity: Severity) -> int:
-        """Number of findings of one severity."""
-        return sum(1 for f in self.findings if f.severity is severity)
+        """Number of active (not suppressed) findings of one severity."""
+        return sum(1 for f in self.active if f.severity is severity)
+
+    @property
+    def suppressed(self) -> int:
+        """Number of suppressed findings."""
+        return sum(1 for f in self.findings if not f.active)
+
+    def blocking(self, threshold: Severity = Severity.ERROR) -> list[Finding]:
+        """Active, enforced findings at or above ``threshold``: these make ``check`` exit 1."""
+        return [f for f in self.active if f.enforcement == "enforce" and f.severity.rank >= threshold.rank]
 
     @property
     def has_errors(self) -> bool:
-        """True when at least one finding is an error (``check`` exits 1)."""
-        return any(f.severity is Severity.ERROR for f in self.findings)
+        """True when an active, enforced finding is an error."""
+        return bool(self.blocking(Severity.ERROR))

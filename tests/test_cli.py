@@ -62,7 +62,7 @@ def test_json_format_has_positions_and_plan_ids(workspace):
     assert finding["file"] == "plans/bad.yaml" and finding["plan_id"] == "other"
     assert finding["line"] >= 1 and finding["column"] >= 1
     assert finding["pointer"] == "/kpis/1/target/value"
-    assert report["summary"] == {"files": 4, "error": 1, "warning": 0, "info": 0}
+    assert report["summary"] == {"files": 4, "error": 1, "warning": 0, "info": 0, "suppressed": 0}
     assert report["tool"]["version"] == __version__
 
 

@@ -18,7 +18,7 @@ RULES = all_rules()
 
 
 def _run_example(rule: type[Rule], example: str):
-    if rule.family() == "Y":
+    if getattr(rule, "examples_are_files", False):
         files = {"example.yaml": example}
     else:
         files = {"example.yaml": apply_example(example), "strategy.yaml": REFERENCE_STRATEGY}
@@ -106,8 +106,7 @@ class _Exploding(Rule):
 def test_a_crashing_rule_becomes_a_finding_and_the_others_still_run(monkeypatch):
     from kpi_policies import engine as engine_module
 
-    monkeypatch.setattr(engine_module, "all_rules", lambda: RULES + (_Exploding,))
-    monkeypatch.setattr(engine_module, "checking_rules", lambda: [_Exploding] + [r for r in RULES if not issubclass(r, LoadRule)])
+    monkeypatch.setattr(engine_module, "all_rules", lambda plugins=(): (_Exploding,) + RULES)
     text = apply_example("kpis:\n  - id: KPI-CONVERSION\n    target: {value: 1.0, due: 2027-12-31}\n")
     result = Engine(load_policy(), EXAMPLE_AS_OF).run(["a.yaml"], documents={"a.yaml": load_text(text, "a.yaml")})
     crash = [f for f in result.findings if f.rule_id == "ZZ001"]

@@ -24,10 +24,11 @@ def escape_property(text: str) -> str:
 
 
 def render(result: RunResult, **_options) -> str:
-    """One workflow command per finding, in report order; empty when there is none."""
+    """One workflow command per active finding, in report order; empty when there is none."""
     lines = []
-    for f in result.findings:
+    for f in result.active:
         props = (f"file={escape_property(f.file)},line={f.line},endLine={f.line},col={f.column},"
                  f"title={escape_property(f'{f.rule_id} {f.rule_name}'.strip())}")
-        lines.append(f"::{COMMANDS[f.severity]} {props}::{escape_data(f.message)}")
+        audit = " [audit: does not block]" if f.enforcement == "audit" else ""
+        lines.append(f"::{COMMANDS[f.severity]} {props}::{escape_data(f.message + audit)}")
     return "".join(line + "\n" for line in lines)

@@ -1,7 +1,8 @@
 """JUnit XML (the schema of Jenkins' xUnit plugin, junit-10.xsd).
 
 A ``testsuite`` per file, a ``testcase`` per rule evaluated on it (so passes
-show too), a ``failure`` per finding of that rule. CI systems that read JUnit
+show too), a ``failure`` per active finding of that rule; a rule whose only
+findings are suppressed is ``skipped`` with the reasons. CI systems that read JUnit
 (GitLab, Jenkins, Azure DevOps) then list every plan and rule.
 """
 
@@ -24,7 +25,7 @@ def build(result: RunResult) -> ET.Element:
         for f in fr.findings:
             by_rule.setdefault(f.rule_id, []).append(f)
         rules = list(dict.fromkeys(fr.rules_evaluated + list(by_rule)))
-        failed = sum(1 for r in rules if r in by_rule)
+        failed = sum(1 for r in rules if any(f.active for f in by_rule.get(r, [])))
         suite = ET.SubElement(root, "testsuite", name=fr.path, tests=str(len(rules)), failures=str(failed),
                               errors="0", skipped="0", time="0", file=fr.path)
         props = ET.SubElement(suite, "properties")
@@ -35,8 +36,14 @@ def build(result: RunResult) -> ET.Element:
             case = ET.SubElement(suite, "testcase", name=f"{rule_id} {names.get(rule_id, '')}".strip(),
                                  classname=fr.path, time="0")
             for f in by_rule.get(rule_id, []):
+                if not f.active:
+                    continue
                 failure = ET.SubElement(case, "failure", type=f.severity.value, message=_clean(f.message))
                 failure.text = _clean(f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.severity.value}: {f.message}")
+            waived = [f for f in by_rule.get(rule_id, []) if not f.active]
+            if waived and not any(f.active for f in by_rule[rule_id]):
+                reasons = "; ".join(f"line {f.line}: {f.suppression['reason']}" for f in waived)
+                ET.SubElement(case, "skipped", message=_clean(f"suppressed: {reasons}"))
         total_tests += len(rules)
         total_failures += failed
     root.set("tests", str(total_tests))

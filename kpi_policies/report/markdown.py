@@ -44,21 +44,23 @@ def render(result: RunResult, **options) -> str:
     out = [f"## kpi-policies: {verdict}", "",
            f"{len(result.files)} file(s) checked as of {result.as_of}: "
            f"**{counts[Severity.ERROR]} error(s)**, {counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} info.", ""]
-    by_rule = Counter((f.rule_id, f.rule_name, f.severity) for f in result.findings)
+    if result.suppressed:
+        out += [f"{result.suppressed} finding(s) suppressed with a reason (listed in the JSON and SARIF reports).", ""]
+    by_rule = Counter((f.rule_id, f.rule_name, f.severity) for f in result.active)
     if by_rule:
         out += ["| rule | name | severity | findings |", "|---|---|---|---:|"]
         for (rule_id, name, severity), n in sorted(by_rule.items(), key=lambda kv: (-kv[0][2].rank, kv[0][0])):
             out.append(f"| `{rule_id}` | {_cell(name)} | {ICONS[severity]} | {n} |")
         out.append("")
     for fr in result.files:
-        if not fr.findings:
+        if not fr.active:
             continue
         title = _code(repo_relative(fr.path, root)) + (f" ({_cell(fr.doc_id)})" if fr.doc_id else "")
         out += [f"### {title}", "", "| line | rule | severity | message |", "|---:|---|---|---|"]
-        for f in fr.findings:
+        for f in fr.active:
             out.append(f"| [{f.line}:{f.column}]({_link(f.file, f.line, root)}) | `{f.rule_id}` | {ICONS[f.severity]} | {_cell(f.message)} |")
         out.append("")
-    clean = [fr for fr in result.files if not fr.findings]
+    clean = [fr for fr in result.files if not fr.active]
     if clean:
         out.append(f"{len(clean)} file(s) passed every rule: " + ", ".join(_code(repo_relative(fr.path, root)) for fr in clean[:50])
                    + (" ..." if len(clean) > 50 else ""))

@@ -84,8 +84,15 @@ def build(result: RunResult, root: str | None = None) -> dict:
                 "region": {"startLine": max(1, f.line), "startColumn": max(1, f.column)},
             }}],
             "partialFingerprints": {"kpiPolicies/v1": fingerprint(f, uri)},
-            "properties": {"planId": f.plan_id, "pointer": f.pointer},
+            "properties": {"planId": f.plan_id, "pointer": f.pointer, "enforcement": f.enforcement},
         })
+        if f.suppression:
+            until = f" (until {f.suppression['until']})" if f.suppression.get("until") else ""
+            results[-1]["suppressions"] = [{
+                "kind": "inSource" if f.suppression["kind"] == "inline" else "external",
+                "status": "accepted",
+                "justification": f"{f.suppression['reason']}{until}",
+            }]
     run = {
         "tool": {"driver": {
             "name": "kpi-policies",

@@ -6,20 +6,23 @@ from kpi_policies.result import RunResult, Severity
 
 
 def render(result: RunResult, **_options) -> str:
-    """Findings file by file (a blank line between files), then a one-line summary.
+    """Active findings file by file (a blank line between files), then a one-line summary.
 
-    Files without findings are not listed; the summary counts them.
+    Files without active findings are not listed; the summary counts them and
+    the suppressed findings. Findings of rules in audit mode end with ``[audit]``.
     """
     blocks = []
     for fr in result.files:
-        if fr.findings:
+        if fr.active:
             blocks.append("\n".join(
-                f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.severity.value}: {f.message}" for f in fr.findings
+                f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.severity.value}: {f.message}"
+                + (" [audit]" if f.enforcement == "audit" else "") for f in fr.active
             ))
     counts = {s: result.count(s) for s in Severity}
     files = len(result.files)
-    clean = sum(1 for fr in result.files if not fr.findings)
+    clean = sum(1 for fr in result.files if not fr.active)
     parts = [f"{counts[s]} {s.value}{'' if counts[s] == 1 else 's'}" for s in Severity]
     summary = (f"{files} file{'' if files == 1 else 's'} checked as of {result.as_of}: "
-               f"{', '.join(parts)}; {clean} file{'' if clean == 1 else 's'} clean")
+               f"{', '.join(parts)}; {clean} file{'' if clean == 1 else 's'} clean"
+               + (f"; {result.suppressed} suppressed" if result.suppressed else ""))
     return "\n\n".join(blocks + [summary]) + "\n"

@@ -167,13 +167,25 @@ class Rule:
 
 
 class LoadRule(Rule):
-    """A rule whose findings come from loading or schema validation, not from ``check``."""
+    """A rule whose findings come from loading, schema validation or suppressions, not from ``check``.
+
+    Class attributes:
+        examples_are_files: The examples are file text checked as it is,
+            not fragments merged into the reference plan.
+    """
 
     kinds = ()
+    examples_are_files: ClassVar[bool] = False
 
     def check(self, ctx: Context, params: BaseModel) -> Iterable[Violation]:
         """Findings of this rule are made by the loader or the schema step."""
         return ()
+
+
+class FileTextRule(LoadRule):
+    """A load-time rule whose examples are file text checked as it is (families Y and SU)."""
+
+    examples_are_files = True
 
 
 def is_blank(value: object) -> bool:

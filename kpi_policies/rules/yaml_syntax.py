@@ -9,10 +9,10 @@ other files of the run.
 from __future__ import annotations
 
 from kpi_policies.result import Severity
-from kpi_policies.rules.base import LoadRule
+from kpi_policies.rules.base import FileTextRule
 
 
-class YamlSyntaxError(LoadRule):
+class YamlSyntaxError(FileTextRule):
     """File is not valid YAML.
 
     ## Why it matters
@@ -41,7 +41,7 @@ class YamlSyntaxError(LoadRule):
     severity = Severity.ERROR
 
 
-class DuplicateKey(LoadRule):
+class DuplicateKey(FileTextRule):
     """Mapping has the same key twice.
 
     ## Why it matters
@@ -68,7 +68,7 @@ class DuplicateKey(LoadRule):
     severity = Severity.ERROR
 
 
-class Encoding(LoadRule):
+class Encoding(FileTextRule):
     """File is not UTF-8 text, or holds characters YAML does not allow.
 
     ## Why it matters
@@ -94,7 +94,7 @@ class Encoding(LoadRule):
     severity = Severity.ERROR
 
 
-class EmptyFile(LoadRule):
+class EmptyFile(FileTextRule):
     """File is empty or holds only comments.
 
     ## Why it matters
@@ -118,7 +118,7 @@ class EmptyFile(LoadRule):
     severity = Severity.ERROR
 
 
-class AliasProblem(LoadRule):
+class AliasProblem(FileTextRule):
     """Alias is undefined, refers to its own ancestor, or expands too far.
 
     ## Why it matters
@@ -148,7 +148,7 @@ class AliasProblem(LoadRule):
     severity = Severity.ERROR
 
 
-class TooDeep(LoadRule):
+class TooDeep(FileTextRule):
     """Nesting is deeper than any plan needs.
 
     ## Why it matters
@@ -171,7 +171,7 @@ class TooDeep(LoadRule):
     severity = Severity.ERROR
 
 
-class NotFinite(LoadRule):
+class NotFinite(FileTextRule):
     """Number is NaN or an infinity.
 
     ## Why it matters
@@ -198,7 +198,7 @@ class NotFinite(LoadRule):
     severity = Severity.ERROR
 
 
-class MultipleDocuments(LoadRule):
+class MultipleDocuments(FileTextRule):
     """File holds more than one YAML document.
 
     ## Why it matters
@@ -224,7 +224,7 @@ class MultipleDocuments(LoadRule):
     severity = Severity.ERROR
 
 
-class ComplexKey(LoadRule):
+class ComplexKey(FileTextRule):
     """Mapping key is itself a mapping or a list.
 
     ## Why it matters
@@ -248,7 +248,7 @@ class ComplexKey(LoadRule):
     severity = Severity.ERROR
 
 
-class Unreadable(LoadRule):
+class Unreadable(FileTextRule):
     """File cannot be read.
 
     ## Why it matters

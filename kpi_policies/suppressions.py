@@ -1,0 +1,177 @@
+"""Suppressions: waivers with a reason and an optional expiry, inline or in the policy.
+
+Inline, in a YAML comment on the offending line or on a comment line just
+above it::
+
+    target: {value: 9.9, due: 2027-12-31}  # kpi-policies: ignore[FE005] reason="New market" until=2027-06-30
+
+    # kpi-policies: ignore[FE005,FE004] reason="Agreed with finance, see ticket FIN-12"
+    target: {value: 9.9, due: 2027-12-31}
+
+From the policy (``suppressions:`` in a ``kind: Policy`` pack), so a reviewer
+can waive without editing the plan: by plan id, and by KPI (or other object)
+id or JSON pointer.
+
+A suppression without a reason, or expired as of ``--as-of``, suppresses
+nothing and is itself an error (SU001, SU002); one that suppresses nothing is
+a warning (SU003); a malformed one or one naming an unknown rule is an error
+(SU004). Suppressed findings stay in the JSON and SARIF reports with their
+justification and are counted apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+_MARK = "kpi-policies:"
+_COMMENT = re.compile(r"(?:^|\s)#\s*kpi-policies:\s*(?P<body>.*)$")
+_IGNORE = re.compile(r"^ignore\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
+_ATTR = re.compile(r"""(?P<key>[A-Za-z_]+)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>\S+))""")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass
+class Suppression:
+    """One waiver.
+
+    Attributes:
+        rule_ids: Rule ids (or family prefixes such as ``FE``) it waives.
+        reason: Why; required.
+        until: Last day it applies (inclusive), or ``None`` for no expiry.
+        file: Where it is written (the plan, or the policy pack).
+        line: 1-based line of the comment or policy entry.
+        column: 1-based column.
+        source: ``"inline"`` or ``"policy"``.
+        lines: For inline ones, the plan lines it covers.
+        plan_id: For policy ones, the plan it applies to.
+        object_id: For policy ones, the KPI (or goal, objective, initiative) id, if any.
+        pointer: For policy ones, a JSON pointer prefix, if any.
+        problem: Why it is invalid (then it suppresses nothing), else ``None``.
+        used: Set when it suppressed at least one finding.
+    """
+
+    rule_ids: tuple[str, ...]
+    reason: str | None
+    until: dt.date | None
+    file: str
+    line: int
+    column: int
+    source: str
+    lines: frozenset = frozenset()
+    plan_id: str | None = None
+    object_id: str | None = None
+    pointer: str | None = None
+    problem: tuple[str, str] | None = None  # (rule id, message)
+    used: bool = field(default=False, compare=False)
+
+    def covers_rule(self, rule_id: str) -> bool:
+        """True when ``rule_id`` is named, or starts with a named family prefix."""
+        return any(rule_id == r or (r.isalpha() and rule_id.startswith(r) and rule_id[len(r):].isdigit()) for r in self.rule_ids)
+
+    def as_dict(self) -> dict:
+        """The justification as reports show it."""
+        return {"kind": self.source, "rules": list(self.rule_ids), "reason": self.reason,
+                "until": self.until.isoformat() if self.until else None, "file": self.file, "line": self.line}
+
+
+def _attributes(text: str) -> dict[str, str]:
+    return {m.group("key").lower(): next(v for v in (m.group("dq"), m.group("sq"), m.group("bare")) if v is not None)
+            for m in _ATTR.finditer(text)}
+
+
+def validate(s: Suppression, known_rules, as_of: dt.date, until_text: str | None) -> Suppression:
+    """Set ``s.problem`` when the suppression cannot be honoured."""
+    unknown = [r for r in s.rule_ids if not any(k == r or (r.isalpha() and k.startswith(r)) for k in known_rules)]
+    if not s.rule_ids:
+        s.problem = ("SU004", "suppression names no rule id: write ignore[RULE_ID] (several separated by commas)")
+    elif unknown:
+        s.problem = ("SU004", f"suppression names unknown rule {', '.join(unknown)}; `kpi-policies rules` lists them")
+    elif until_text is not None and s.until is None:
+        s.problem = ("SU004", f"suppression has until={until_text!r}, not a date in the form YYYY-MM-DD")
+    elif not s.reason or not s.reason.strip():
+        s.problem = ("SU001", f"suppression of {', '.join(s.rule_ids)} gives no reason; add reason=\"...\" (it suppresses nothing until then)")
+    elif s.until is not None and s.until < as_of:
+        s.problem = ("SU002", f"suppression of {', '.join(s.rule_ids)} expired on {s.until.isoformat()} "
+                              f"(as of {as_of.isoformat()}); renew it with a new until= or fix the finding")
+    return s
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    if text is None or len(text) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def inline(text: str, file: str, known_rules, as_of: dt.date) -> list[Suppression]:
+    """The ``# kpi-policies: ignore[...]`` comments of a plan's text.
+
+    A comment after content covers its own line; a comment alone on its line
+    covers the next line that is neither blank nor a comment.
+    """
+    if _MARK not in text:
+        return []
+    lines = _LINE_BREAK.split(text)
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if _MARK not in line:
+            continue
+        match = _COMMENT.search(line)
+        if not match:
+            continue
+        column = line.index("#", match.start()) + 1
+        body = match.group("body").strip()
+        ignore = _IGNORE.match(body)
+        if not ignore:
+            out.append(Suppression((), None, None, file, number, column, "inline", frozenset(),
+                                   problem=("SU004", f"cannot read this kpi-policies comment: expected "
+                                                     f"ignore[RULE_ID] reason=\"...\" until=YYYY-MM-DD, found {body[:60]!r}")))
+            continue
+        ids = tuple(i.strip().upper() for i in ignore.group("ids").split(",") if i.strip())
+        attrs = _attributes(ignore.group("rest"))
+        covered = {number}
+        if not line[: column - 1].strip():  # a comment line: covers the next content line
+            for nxt in range(number + 1, len(lines) + 1):
+                stripped = lines[nxt - 1].strip()
+                if stripped and not stripped.startswith("#"):
+                    covered = {nxt}
+                    break
+        s = Suppression(ids, attrs.get("reason"), _parse_date(attrs.get("until")), file, number, column, "inline", frozenset(covered))
+        out.append(validate(s, known_rules, as_of, attrs.get("until")))
+    return out
+
+
+def apply(findings: list, suppressions: list[Suppression], ignore: bool = False) -> list:
+    """Findings with ``suppression`` set where a valid suppression covers them.
+
+    With ``ignore`` (``--ignore-suppressions``) nothing is suppressed, though
+    the suppressions are still validated.
+    """
+    import dataclasses
+
+    valid = [s for s in suppressions if s.problem is None]
+    out = []
+    for finding in findings:
+        match = None
+        if not ignore and not finding.rule_id.startswith("SU"):
+            for s in valid:
+                if not s.covers_rule(finding.rule_id):
+                    continue
+                if s.source == "inline" and finding.line in s.lines and finding.file == s.file:
+                    match = s
+                elif s.source == "policy" and s.plan_id == finding.plan_id and (
+                        (s.object_id is None and s.pointer is None)
+                        or (s.object_id is not None and s.object_id == finding.object_id)
+                        or (s.pointer is not None and (finding.pointer + "/").startswith(s.pointer.rstrip("/") + "/"))):
+                    match = s
+                if match:
+                    break
+        if match:
+            match.used = True
+            finding = dataclasses.replace(finding, suppression=match.as_dict())
+        out.append(finding)
+    return out
