@@ -83,54 +83,133 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--as-of", type=IsoDate(), default=None, help="Judge time-dependent rules (overdue reviews) as of this day. Default: today.")
-@click.option("--policy", "policy_path", type=click.Path(), default=None, help="A policy pack (kind: Policy) applied on top of the built-in one.")
+@click.option("--as-of", type=IsoDate(), default=None, help="Judge time-dependent rules (overdue reviews, expiring suppressions) as of this day. Default: today.")
+@click.option("--policy", "policy_path", default=None, help="A policy pack (kind: Policy) or built-in pack name (recommended, strict). Default: the project configuration's, else recommended.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["text", "json", "github", "sarif", "junit", "markdown"]),
               help="Report format (default: text). Repeat with --output to write several reports in one run.")
 @click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="File for the report of the --format in the same position; a format without one goes to standard output.")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error", show_default=True,
               help="Lowest severity that makes the exit code 1; 'never' always exits 0 after a completed check.")
-def check(paths, as_of, policy_path, formats, outputs, fail_on) -> None:
+@click.option("--ignore-suppressions", is_flag=True, help="Report what the run would show without inline, policy and baseline suppressions.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), default=None, help="Record this run's active findings in a baseline file, then exit 0.")
+def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline) -> None:
     """Check KPI plans and strategies.
 
     PATHS are files or folders (folders are searched for *.yaml and *.yml);
-    with none, the repository's plans/ folder is checked. Exit 0 when no
-    finding reaches --fail-on (default: error), 1 when one does, 2 on a usage
-    or configuration error.
+    with none, the project configuration's paths, else the repository's
+    plans/ folder. Exit 0 when no active, enforced finding reaches --fail-on
+    (default: error), 1 when one does, 2 on a usage or configuration error.
 
     \b
     Examples:
       kpi-policies check plans/ --as-of 2027-04-10
       kpi-policies check --format github --format sarif --output results.sarif
+      kpi-policies check --write-baseline .kpi-baseline.json
     """
+    from kpi_policies.baseline import Baseline, BaselineError, write
     from kpi_policies.discover import DiscoveryError, default_paths, discover
     from kpi_policies.engine import Engine
     from kpi_policies.policy import PolicyError, load_policy
     from kpi_policies.report import render
     from kpi_policies.result import Severity
+    from kpi_policies.settings import ConfigError, load_settings
 
     pairs = pair_outputs(formats, outputs)
     try:
-        files = discover(list(paths) or default_paths())
-        engine = Engine(load_policy(policy_path), as_of or dt.date.today())
-    except (DiscoveryError, PolicyError) as exc:
+        settings = load_settings()
+        targets = list(paths) or settings.paths or default_paths()
+        files = discover(targets, exclude=settings.exclude, root=settings.root)
+        engine = Engine(load_policy(policy_path or settings.policy), as_of or dt.date.today(),
+                        ignore_suppressions=ignore_suppressions)
+        baseline_file = baseline_path or (settings.baseline if not write_baseline else None)
+        baseline = Baseline.read(baseline_file) if baseline_file and not ignore_suppressions else None
+    except (DiscoveryError, PolicyError, ConfigError, BaselineError) as exc:
         _fail(str(exc))
-    result = engine.run(files)
+    result = engine.run(files, baseline=baseline)
     for fmt, output in pairs:
         _emit(render(fmt, result), output)
+    if write_baseline:
+        try:
+            count = write(result, write_baseline)
+        except OSError as exc:
+            _fail(f"cannot write {write_baseline}: {exc.strerror or exc}")
+        click.echo(f"kpi-policies: recorded {count} finding(s) in {write_baseline}", err=True)
+        sys.exit(EXIT_OK)
     threshold = FAIL_ON[fail_on]
     failing = threshold is not None and any(f.severity.rank >= threshold for f in result.blocking(Severity.INFO))
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 
+@cli.command(name="config")
+@click.option("--show", is_flag=True, help="Print the effective settings and where each came from.")
+@click.option("--policy", "policy_path", default=None, help="A policy pack to show instead of the configured one.")
+def config_command(show, policy_path) -> None:
+    """Show the project configuration (kpi-policies.yaml or [tool.kpi-policies] in pyproject.toml) and the effective policy."""
+    from kpi_policies.engine import Engine
+    from kpi_policies.policy import PolicyError, load_policy
+    from kpi_policies.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings()
+        policy = load_policy(policy_path or settings.policy)
+        engine = Engine(policy, dt.date.today())
+    except (ConfigError, PolicyError) as exc:
+        _fail(str(exc))
+    if policy_path:
+        settings.sources["policy"] = "--policy"
+    lines = [
+        f"configuration file: {settings.config_file or '(none)'}",
+        f"repository root:    {settings.root}",
+        f"policy:   {policy_path or settings.policy or 'recommended'}    <- {settings.sources['policy']}",
+        f"paths:    {' '.join(settings.paths) if settings.paths else 'plans/ of the repository'}    <- {settings.sources['paths']}",
+        f"exclude:  {' '.join(settings.exclude) or '(nothing)'}    <- {settings.sources['exclude']}",
+        f"baseline: {settings.baseline or '(none)'}    <- {settings.sources['baseline']}",
+        f"policy packs (applied in this order): {', '.join(policy.sources)}",
+        f"policy digest: sha256:{policy.digest}",
+        f"plugins: {', '.join(policy.plugins) or '(none)'}",
+        f"approved tools: {', '.join(policy.tools)}",
+        "rules (id, enabled, severity, enforcement, parameters, set in):",
+    ]
+    for rule_id, rule in engine.rules.items():
+        view = engine.view(rule_id)
+        params = engine._validated(rule, view.params).model_dump()
+        origin = policy.where("rules", rule_id) if ("rules", rule_id) in policy.origins else "default"
+        lines.append(f"  {rule_id:<6} {'on ' if view.enabled else 'off'} {view.severity.value:<7} {view.enforcement:<7} "
+                     f"{params or ''}    <- {origin}")
+    for i, layer in enumerate(policy.overrides):
+        lines.append(f"override {i + 1} for {', '.join(layer.files)}: select {layer.select or '-'}, ignore {layer.ignore or '-'}, "
+                     f"rules {', '.join(f'{k} {v.model_dump(exclude_none=True, exclude_defaults=True)}' for k, v in layer.rules.items()) or '-'}"
+                     f"    <- {layer.origin[0]}")
+    for s in policy.suppressions:
+        lines.append(f"suppression {','.join(s.rules)} for {s.plan}{'/' + s.kpi if s.kpi else ''}{s.pointer or ''}: "
+                     f"{s.reason!r} until {s.until or 'no expiry'}    <- {s.file}:{s.line}")
+    click.echo("\n".join(lines))
+
+
+def _plugins(policy_path: str | None) -> tuple[str, ...]:
+    """The plugins the given or configured policy loads."""
+    from kpi_policies.policy import PolicyError, load_policy
+    from kpi_policies.settings import ConfigError, load_settings
+
+    try:
+        return tuple(load_policy(policy_path or load_settings().policy).plugins)
+    except (ConfigError, PolicyError) as exc:
+        _fail(str(exc))
+
+
 @cli.command(name="rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules_command(fmt) -> None:
-    """List every rule: id, default severity, name and summary."""
-    from kpi_policies.rules.registry import FAMILIES, all_rules
+@click.option("--policy", "policy_path", default=None, help="Also list the rules of the plugins this policy loads.")
+def rules_command(fmt, policy_path) -> None:
+    """List every rule (built-in and of the plugins the policy loads): id, default severity, name and summary."""
+    from kpi_policies.rules.registry import FAMILIES, PluginError, all_rules
 
-    rules = all_rules()
+    try:
+        rules = all_rules(_plugins(policy_path))
+    except PluginError as exc:
+        _fail(exc.args[0])
     if fmt == "json":
         click.echo(json.dumps([
             {"id": r.id, "name": r.name, "severity": r.severity.value, "family": r.family(), "summary": r.summary()}
@@ -140,7 +219,7 @@ def rules_command(fmt) -> None:
     for rule in rules:
         if rule.family() != family:
             family = rule.family()
-            title = FAMILIES.get(family, (None, "Plugin rules"))[1]
+            title = FAMILIES.get(family, (None, f"Plugin rules ({rule.__module__.split('.')[0]})"))[1]
             click.echo(f"{'' if rule is rules[0] else chr(10)}{family}: {title}")
         click.echo(f"  {rule.id:<6} {rule.severity.value:<7}  {rule.name:<38}  {rule.summary()}")
 
@@ -148,7 +227,8 @@ def rules_command(fmt) -> None:
 @cli.command()
 @click.argument("rule_id", required=False)
 @click.option("--reference", is_flag=True, help="Print the reference plan that rule examples are written against.")
-def explain(rule_id, reference) -> None:
+@click.option("--policy", "policy_path", default=None, help="Also explain the rules of the plugins this policy loads.")
+def explain(rule_id, reference, policy_path) -> None:
     """Print the documentation of RULE_ID: why it matters, parameters, an example that fails and one that passes."""
     from kpi_policies.docs import explain_text
     from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
@@ -159,9 +239,11 @@ def explain(rule_id, reference) -> None:
         return
     if not rule_id:
         _fail("name a rule id (e.g. `kpi-policies explain GL001`) or pass --reference")
+    from kpi_policies.rules.registry import PluginError
+
     try:
-        rule = get_rule(rule_id)
-    except UnknownRuleError as exc:
+        rule = get_rule(rule_id, _plugins(policy_path))
+    except (UnknownRuleError, PluginError) as exc:
         _fail(exc.args[0])
     click.echo(explain_text(rule))
 

@@ -12,12 +12,13 @@ class DiscoveryError(Exception):
     """A path given does not exist (a usage error: exit 2)."""
 
 
-def discover(paths: list[str]) -> list[str]:
+def discover(paths: list[str], exclude: list[str] = (), root: str | None = None) -> list[str]:
     """Files named, plus every ``*.yaml`` / ``*.yml`` below folders named.
 
     Folders are walked in sorted order, skipping hidden folders (``.git``,
     ``.github``...). A file named explicitly is checked whatever its
-    extension. Each file appears once, in the order first met.
+    extension. Each file appears once, in the order first met. Files whose
+    path relative to ``root`` matches a glob of ``exclude`` are left out.
 
     Raises:
         DiscoveryError: for a path that does not exist, or when the folders
@@ -27,8 +28,18 @@ def discover(paths: list[str]) -> list[str]:
     seen: set[str] = set()
     empty: list[str] = []
 
+    from kpi_policies.policy import glob_match
+
+    base = os.path.abspath(root or os.getcwd())
+
+    def excluded(path: str) -> bool:
+        rel = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
+        return any(glob_match(g, rel) for g in exclude)
+
     def add(path: str) -> None:
         key = os.path.realpath(path)
+        if exclude and excluded(path):
+            return
         if key not in seen:
             seen.add(key)
             out.append(path)

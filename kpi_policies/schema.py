@@ -31,6 +31,7 @@ SCHEMA_FILES = {
     "Strategy": "strategy.schema.json",
     "Policy": "policy.schema.json",
     "MetricCatalog": "metric-catalog.schema.json",
+    "Config": "config.schema.json",
 }
 
 

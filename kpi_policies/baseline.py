@@ -1,0 +1,145 @@
+"""Baselines: accept today's findings, report only new ones.
+
+``kpi-policies check --write-baseline FILE`` records the active findings of a
+run; ``--baseline FILE`` then waives the findings it records and reports the
+rest. An entry is keyed by file (relative to the repository root), plan id,
+the id of the goal, objective, KPI or initiative the finding is in, the rule
+id and the place inside that object (``target/value``), never by line or list
+position, so moving lines or reordering KPIs keeps entries matched, while a
+finding on another object, another field or of another rule is new. Each
+entry waives at most as many findings as it counted. Entries that match
+nothing any more are reported as SU005 (info), so the baseline only shrinks.
+
+File format (JSON)::
+
+    {"tool": "kpi-policies", "version": 1, "entries": [
+      {"file": "plans/a.yaml", "plan_id": "a", "object_id": "KPI-X",
+       "rule_id": "FE005", "where": "target/value", "count": 1, "message": "..."}]}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+
+from kpi_policies.report.paths import repo_relative, workspace_root
+from kpi_policies.result import FileResult, Finding, RunResult
+
+VERSION = 1
+
+
+class BaselineError(Exception):
+    """The baseline file cannot be read (a configuration error: exit 2)."""
+
+
+def _where(finding: Finding) -> str:
+    """The place of a finding inside its object: its pointer without the ``/kpis/3`` prefix."""
+    parts = finding.pointer.split("/")[1:]
+    if finding.object_id and len(parts) >= 2 and parts[1].isdigit():
+        parts = parts[2:]
+    return "/".join(parts)
+
+
+def key(finding: Finding, root: str) -> tuple:
+    """The identity of a finding in a baseline."""
+    return (repo_relative(finding.file, root), finding.plan_id or "", finding.object_id or "", finding.rule_id, _where(finding))
+
+
+@dataclass
+class Baseline:
+    """Recorded findings, as counts per key.
+
+    Attributes:
+        path: The baseline file.
+        counts: key -> number of findings accepted.
+        messages: key -> message recorded (for stale-entry reports).
+    """
+
+    path: str
+    counts: Counter
+    messages: dict
+
+    @classmethod
+    def read(cls, path: str) -> "Baseline":
+        """Read a baseline file.
+
+        Raises:
+            BaselineError: when it is missing, not JSON, or not a kpi-policies baseline.
+        """
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except OSError as exc:
+            raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise BaselineError(f"{path}: not a kpi-policies baseline (invalid JSON: {exc})") from None
+        if not isinstance(data, dict) or data.get("tool") != "kpi-policies" or data.get("version") != VERSION:
+            raise BaselineError(f"{path}: not a kpi-policies baseline of version {VERSION}; write it with --write-baseline")
+        counts: Counter = Counter()
+        messages = {}
+        try:
+            for entry in data["entries"]:
+                k = (entry["file"], entry["plan_id"], entry["object_id"], entry["rule_id"], entry["where"])
+                counts[k] += int(entry.get("count", 1))
+                messages[k] = entry.get("message", "")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BaselineError(f"{path}: a baseline entry is malformed ({type(exc).__name__}: {exc})") from None
+        return cls(path, counts, messages)
+
+    def apply(self, files: list[FileResult], engine) -> list[FileResult]:
+        """Mark the findings this baseline records as suppressed; report stale entries.
+
+        Returns:
+            Extra file results: the baseline file with its SU005 findings, if any.
+        """
+        import dataclasses
+
+        root = workspace_root()
+        left = Counter(self.counts)
+        for fr in files:
+            kept = []
+            for f in fr.findings:
+                k = key(f, root)
+                if f.active and not f.rule_id.startswith("SU") and left[k] > 0:
+                    left[k] -= 1
+                    f = dataclasses.replace(f, suppression={
+                        "kind": "baseline", "rules": [f.rule_id], "reason": f"accepted in baseline {self.path}",
+                        "until": None, "file": self.path, "line": 1})
+                kept.append(f)
+            fr.findings = kept
+        checked = {repo_relative(fr.path, root) for fr in files}
+        stale = [k for k, n in left.items() if n > 0 and k[0] in checked]
+        if not stale:
+            return []
+        result = FileResult(path=self.path, kind="Baseline")
+        view = engine.view("SU005", self.path)
+        if view.enabled:
+            for k in sorted(stale):
+                what = f"{k[3]} on {k[2] or k[1] or k[0]}" + (f" at {k[4]}" if k[4] else "")
+                result.findings.append(Finding(
+                    rule_id="SU005", severity=view.severity, file=self.path, line=1, column=1, plan_id=k[1] or None,
+                    message=f"baseline entry {what} in {k[0]} matches no finding any more; write the baseline again",
+                    rule_name="baseline.stale-entry", enforcement=view.enforcement))
+        return [result] if result.findings else []
+
+
+def write(result: RunResult, path: str) -> int:
+    """Write the active findings of ``result`` as a baseline; returns the number of findings recorded."""
+    root = workspace_root()
+    counts: Counter = Counter()
+    messages = {}
+    for f in result.active:
+        if f.rule_id.startswith("SU"):
+            continue
+        k = key(f, root)
+        counts[k] += 1
+        messages.setdefault(k, f.message)
+    entries = [{"file": k[0], "plan_id": k[1], "object_id": k[2], "rule_id": k[3], "where": k[4], "count": n,
+                "message": messages[k]} for k, n in sorted(counts.items())]
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump({"tool": "kpi-policies", "version": VERSION, "entries": entries}, fh, ensure_ascii=False, indent=2)
+        fh.write("\n")
+    return sum(counts.values())

@@ -1,0 +1,133 @@
+"""Project configuration: ``kpi-policies.yaml`` at the repository root, or ``[tool.kpi-policies]`` in pyproject.toml.
+
+Keys: ``policy`` (a pack path relative to the configuration file, or a
+built-in pack name), ``paths`` (checked when none are named; default
+``plans``), ``exclude`` (globs relative to the repository root) and
+``baseline``. Command-line options win over the configuration; every value
+remembers where it came from (``kpi-policies config --show``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONFIG_FILE = "kpi-policies.yaml"
+
+
+class ConfigError(Exception):
+    """The project configuration cannot be used (exit 2); one line with file and position."""
+
+
+@dataclass
+class Settings:
+    """Effective settings of a run.
+
+    Attributes:
+        policy: Policy pack path or built-in name, or ``None`` for the built-in ``recommended``.
+        paths: Files and folders to check when none are named (``None``: the repository's plans/).
+        exclude: Globs of files never checked.
+        baseline: Baseline file, or ``None``.
+        root: The repository root the globs are relative to.
+        config_file: The configuration file read, if any.
+        sources: Setting name -> where its value came from.
+    """
+
+    policy: str | None = None
+    paths: list[str] | None = None
+    exclude: list[str] = field(default_factory=list)
+    baseline: str | None = None
+    root: str = "."
+    config_file: str | None = None
+    sources: dict[str, str] = field(default_factory=lambda: {"policy": "built-in (recommended)", "paths": "default",
+                                                             "exclude": "default", "baseline": "default"})
+
+
+def _find(start: Path, root: Path) -> tuple[str, Path] | None:
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return "yaml", folder / CONFIG_FILE
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "[tool.kpi-policies]" in pyproject.read_text(encoding="utf-8", errors="replace"):
+            return "toml", pyproject
+        if folder == root:
+            break
+    return None
+
+
+def _read_yaml(path: Path) -> dict:
+    from kpi_policies.load import load_file
+    from kpi_policies.schema import validate
+
+    doc = load_file(str(path))
+    if not doc.usable:
+        p = doc.problems[0]
+        raise ConfigError(f"{path}:{p.line}:{p.column}: {p.message}")
+    kind, errors = validate(doc.data)
+    if kind != "Config" and not errors:
+        line, col = doc.locate(("kind",))
+        raise ConfigError(f"{path}:{line}:{col}: {CONFIG_FILE} must be of kind Config, not {kind}")
+    if errors:
+        e = errors[0]
+        line, col = doc.locate(e.path, on_key=e.on_key)
+        raise ConfigError(f"{path}:{line}:{col}: {e.message}")
+    return doc.data
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    from kpi_policies.schema import validate
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    section = dict(data.get("tool", {}).get("kpi-policies", {}))
+    _, errors = validate({"apiVersion": "kpi-policies/v1", "kind": "Config", **section})
+    if errors:
+        raise ConfigError(f"{path}: [tool.kpi-policies] {errors[0].message}")
+    return section
+
+
+def load_settings(cwd: str | None = None) -> Settings:
+    """The project configuration of the repository holding ``cwd``, or the defaults.
+
+    Raises:
+        ConfigError: when the configuration file is broken.
+    """
+    from kpi_policies.index import repository_root
+    from kpi_policies.policy import BUILTIN_PACKS
+
+    here = Path(cwd or os.getcwd()).resolve()
+    root = Path(repository_root(str(here)))
+    settings = Settings(root=str(root))
+    found = _find(here, root)
+    if found is None:
+        return settings
+    fmt, path = found
+    data = _read_yaml(path) if fmt == "yaml" else _read_toml(path)
+    label = str(path if fmt == "yaml" else f"{path} [tool.kpi-policies]")
+    settings.config_file = str(path)
+    settings.root = str(path.parent)
+    base = path.parent
+
+    def rel(p: str) -> str:
+        return os.path.relpath(base / p, here)
+
+    if "policy" in data:
+        settings.policy = data["policy"] if data["policy"] in BUILTIN_PACKS else rel(data["policy"])
+        settings.sources["policy"] = label
+    if "paths" in data:
+        settings.paths = [rel(p) for p in data["paths"]]
+        settings.sources["paths"] = label
+    if "exclude" in data:
+        settings.exclude = list(data["exclude"])
+        settings.sources["exclude"] = label
+    if "baseline" in data:
+        settings.baseline = rel(data["baseline"])
+        settings.sources["baseline"] = label
+    return settings
