@@ -51,7 +51,7 @@ def discover(paths: list[str], exclude: list[str] = (), root: str | None = None)
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.endswith(EXTENSIONS):
-                        add(os.path.join(folder, name))
+                        add(os.path.normpath(os.path.join(folder, name)))
             if len(out) == before:
                 empty.append(path)
         elif os.path.exists(path) or os.path.islink(path):

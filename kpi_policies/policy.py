@@ -326,9 +326,9 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
 
 
 def load_policy(path: str | None = None) -> Policy:
-    """The built-in ``recommended`` pack, or the pack at ``path`` with everything it extends.
+    """The built-in ``recommended`` pack, or the pack ``path`` (a file or a built-in name) with everything it extends.
 
-    A pack that does not say ``extends:`` extends ``recommended``.
+    A pack file that does not say ``extends:`` extends ``recommended``.
 
     Raises:
         PolicyError: when a pack cannot be read, does not fit
@@ -338,6 +338,8 @@ def load_policy(path: str | None = None) -> Policy:
     builtin = str(data_dir("rules") / BUILTIN_PACKS["recommended"])
     if path is None:
         _apply_pack(policy, builtin, (), [])
+    elif path in BUILTIN_PACKS and not os.path.exists(path):
+        _apply_pack(policy, _resolve(path, None), (), [])
     else:
         _apply_pack(policy, path, (), ["recommended"])
     return policy
