@@ -200,7 +200,8 @@ def _plugins(policy_path: str | None) -> tuple[str, ...]:
 
 
 @cli.command(name="rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="markdown: the full documentation of every rule (docs/rules.md).")
 @click.option("--policy", "policy_path", default=None, help="Also list the rules of the plugins this policy loads.")
 def rules_command(fmt, policy_path) -> None:
     """List every rule (built-in and of the plugins the policy loads): id, default severity, name and summary."""
@@ -210,6 +211,11 @@ def rules_command(fmt, policy_path) -> None:
         rules = all_rules(_plugins(policy_path))
     except PluginError as exc:
         _fail(exc.args[0])
+    if fmt == "markdown":
+        from kpi_policies.docs import rules_markdown
+
+        click.echo(rules_markdown(rules), nl=False)
+        return
     if fmt == "json":
         click.echo(json.dumps([
             {"id": r.id, "name": r.name, "severity": r.severity.value, "family": r.family(), "summary": r.summary()}

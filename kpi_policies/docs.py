@@ -32,3 +32,31 @@ def explain_text(rule: type[Rule]) -> str:
         example_note(rule),
     ]
     return "\n".join(lines)
+
+
+def rules_markdown(rules) -> str:
+    """docs/rules.md: an index of every rule by family, then each rule's full documentation.
+
+    Args:
+        rules: Rule classes, in the order to show them (``registry.all_rules()``).
+    """
+    from kpi_policies.rules.registry import FAMILIES
+
+    out = ["# Rules", "",
+           "Generated from the rules' docstrings by `kpi-policies rules --format markdown`; "
+           "`kpi-policies explain RULE_ID` prints the same text.", ""]
+    family = None
+    for rule in rules:
+        if rule.family() != family:
+            family = rule.family()
+            title = FAMILIES.get(family, (None, f"Plugin rules ({rule.__module__.split('.')[0]})"))[1]
+            out += ([""] if out[-1] else []) + [f"## {family}: {title}", "", "| id | name | severity | summary |", "|---|---|---|---|"]
+        out.append(f"| [{rule.id}](#{rule.id.lower()}) | `{rule.name}` | {rule.severity.value} | {rule.summary()} |")
+    for rule in rules:
+        body = rule.doc().split("\n", 1)[1].strip() if "\n" in rule.doc() else ""
+        body = body.replace("\n## ", "\n#### ")
+        if body.startswith("## "):
+            body = "#### " + body[3:]
+        out += ["", f"### {rule.id}", "", f"**{rule.name}** ({rule.severity.value}), defined in `{rule.__module__}.{rule.__name__}`.", "",
+                rule.summary(), "", body, "", example_note(rule)]
+    return "\n".join(out).rstrip() + "\n"

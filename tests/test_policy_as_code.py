@@ -184,7 +184,6 @@ def test_a_bad_suppression_is_an_error_and_suppresses_nothing(repo, comment, rul
 
 
 def test_an_unused_suppression_is_a_warning(repo):
-    text = BAD.replace("tool: crm", 'tool: crm}  # kpi-policies: ignore[MT002] reason="legacy"').replace('legacy"}', 'legacy"')
     text = BAD.replace("    baseline: {value: 2.1, period: 2026}", '    baseline: {value: 2.1, period: 2026}  # kpi-policies: ignore[FE001] reason="old"')
     (repo / "plans" / "shop.yaml").write_text(text)
     code, report = check_json(*AS_OF, "plans", cwd=repo)

@@ -138,3 +138,11 @@ def test_driver_cycles_are_found_in_linear_time_on_dense_graphs():
     dense["K39"] = ["K0"]
     assert find_cycles(dense) == [ids]
     assert find_cycles({"A": ["A"]}) == [["A"]]
+
+
+def test_docs_rules_md_is_current():
+    from conftest import ROOT
+    from kpi_policies.docs import rules_markdown
+
+    current = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert current == rules_markdown(RULES), "docs/rules.md is out of date: run `kpi-policies rules --format markdown > docs/rules.md`"
