@@ -77,3 +77,17 @@ def test_readme_sample_plan_passes(tmp_path):
     plan.write_text(sample.replace("  strategy: company-2027          # optional: a Strategy whose goals objectives may serve\n", ""))
     proc = run_cli("check", "--as-of", "2027-04-10", str(plan), cwd=tmp_path)
     assert proc.returncode == 0 and "0 errors, 0 warnings" in proc.stdout, proc.stdout
+
+
+def test_readme_sample_policy_and_configuration_load(tmp_path):
+    policy = re.search(r"```yaml\n(apiVersion: kpi-policies/v1\nkind: Policy\nmetadata: \{id: acme\}.*?)\n```", README, re.S).group(1)
+    config = re.search(r"```yaml\n(apiVersion: kpi-policies/v1\nkind: Config\n.*?)\n```", README, re.S).group(1)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "acme.yaml").write_text(policy)
+    (tmp_path / "kpi-policies.yaml").write_text(config)
+    proc = run_cli("config", "--show", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "policy packs (applied in this order):" in proc.stdout and "strict.yaml" in proc.stdout
+    assert "FE005  on  error   enforce {'max_change_percent': 30.0}" in proc.stdout
+    assert "MT003  on  error   audit" in proc.stdout
