@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,10 +29,15 @@ def shared(*parts: str) -> Path:
     return path
 
 
-def run_cli(*args: str, cwd: str | Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m kpi_policies ARGS`` as a user would; text output."""
+def run_cli(*args: str, cwd: str | Path | None = None, input: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m kpi_policies ARGS`` as a user would; text output. ``env`` adds environment variables."""
+    full_env = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "kpi_policies", *args], cwd=cwd, capture_output=True,
-                          text=True, input=input, timeout=300)
+                          text=True, input=input, timeout=300, env=full_env)
+
+
+#: The YAML parsers every loading test runs with: ruamel.yaml's C parser and its pure-Python one.
+PARSERS = {"c-parser": {}, "pure-parser": {"KPI_POLICIES_PURE_YAML": "1"}}
 
 
 def check_json(*args: str, cwd=None) -> tuple[int, dict]:

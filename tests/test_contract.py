@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED, run_cli
+from conftest import PARSERS, SHARED, run_cli
 
 CONTRACT = SHARED / "contract"
 
@@ -32,13 +32,15 @@ def _local(path: str) -> str:
     return str(SHARED / path.split("shared/", 1)[1])
 
 
+@pytest.mark.parametrize("parser", PARSERS)
 @pytest.mark.parametrize("case", _cases())
-def test_contract_case(case, tmp_path):
+def test_contract_case(case, parser, tmp_path):
     if case is None:
         pytest.skip("the shared contract cases are not available in this checkout")
     target = _local(case["file"])
     extra = [_local(p) for p in case.get("extra_files", [])]
-    proc = run_cli("check", "--as-of", "2027-04-10", "--format", "json", target, *extra, *case.get("args", []), cwd=tmp_path)
+    proc = run_cli("check", "--as-of", "2027-04-10", "--format", "json", target, *extra, *case.get("args", []), cwd=tmp_path,
+                   env=PARSERS[parser])
     assert "Traceback" not in proc.stdout + proc.stderr
     findings = json.loads(proc.stdout)["findings"]
     if case["exit"] is not None:

@@ -6,7 +6,19 @@ import codecs
 
 import pytest
 
-from kpi_policies.load import MAX_DEPTH, load_bytes, load_text
+from kpi_policies.load import MAX_DEPTH, _c_parser, load_bytes, load_text
+
+
+@pytest.fixture(autouse=True, params=["c-parser", "pure-parser"])
+def parser(request, monkeypatch):
+    """Every loading test runs on both parsers: ruamel.yaml's C parser and its pure-Python one."""
+    if request.param == "pure-parser":
+        monkeypatch.setenv("KPI_POLICIES_PURE_YAML", "1")
+    else:
+        monkeypatch.delenv("KPI_POLICIES_PURE_YAML", raising=False)
+        if _c_parser() is None:
+            pytest.skip("ruamel.yaml.clib is not installed")
+    return request.param
 
 PLAN = """\
 # comment line

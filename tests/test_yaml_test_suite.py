@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 
-from conftest import run_cli, shared
+import pytest
+
+from conftest import PARSERS, run_cli, shared
 
 
-def test_every_yaml_test_suite_input_in_one_run(tmp_path):
+@pytest.mark.parametrize("parser", PARSERS)
+def test_every_yaml_test_suite_input_in_one_run(tmp_path, parser):
     suite = shared("real-inputs", "yaml-test-suite")
-    proc = run_cli("check", "--as-of", "2027-04-10", "--format", "json", str(suite), cwd=tmp_path)
+    proc = run_cli("check", "--as-of", "2027-04-10", "--format", "json", str(suite), cwd=tmp_path, env=PARSERS[parser])
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.returncode == 1
     report = json.loads(proc.stdout)
