@@ -78,6 +78,10 @@ class Engine:
             name = exc.args[1] if len(exc.args) > 1 else None
             raise PolicyError(f"{policy.where('plugins', name)}: {exc.args[0]}") from None
         self.rules: dict[str, type[Rule]] = {r.id: r for r in rules}
+        self._families: dict[str, list[str]] = {}
+        for rule in rules:
+            self._families.setdefault(rule.family(), []).append(rule.id)
+        self._checking = [r for r in rules if not issubclass(r, LoadRule)]
         self.catalog = catalog or self._catalog()
         self._views: dict[tuple, RuleView] = {}
         self._params: dict[tuple, BaseModel] = {}
@@ -132,7 +136,7 @@ class Engine:
 
     def view(self, rule_id: str, file: str | None = None) -> RuleView:
         """The effective settings of a rule for a file (cached per file)."""
-        key = (rule_id, file)
+        key = (rule_id, file if self.policy.overrides else None)
         if key not in self._views:
             rule = self.rules.get(rule_id)
             self._views[key] = self.policy.view(rule, file) if rule else RuleView(True, Severity.ERROR, "enforce", {})
@@ -156,8 +160,7 @@ class Engine:
 
     def _evaluated(self, loaded: _Loaded, family: str) -> None:
         loaded.result.rules_evaluated.extend(
-            rule_id for rule_id, rule in self.rules.items()
-            if rule.family() == family and self.view(rule_id, loaded.result.path).enabled)
+            rule_id for rule_id in self._families.get(family, ()) if self.view(rule_id, loaded.result.path).enabled)
 
     # --- pipeline -------------------------------------------------------
     def load(self, path: str, document: Document | None = None) -> _Loaded:
@@ -203,8 +206,8 @@ class Engine:
             return
         ctx = Context(plan=loaded.model, document=loaded.document, index=index, policy=self.policy,
                       catalog=self.catalog, as_of=self.as_of)
-        for rule_cls in self.rules.values():
-            if issubclass(rule_cls, LoadRule) or loaded.result.kind not in rule_cls.kinds:
+        for rule_cls in self._checking:
+            if loaded.result.kind not in rule_cls.kinds:
                 continue
             view = self.view(rule_cls.id, loaded.result.path)
             if not view.enabled:

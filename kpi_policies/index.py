@@ -8,6 +8,7 @@ way are read only to resolve references; no finding is reported on them.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -72,11 +73,15 @@ class Index:
 def repository_root(path: str) -> str:
     """The nearest folder above ``path`` holding ``.git``; else the file's own folder."""
     start = Path(path).resolve()
-    folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents):
+    return _root_of(str(start if start.is_dir() else start.parent))
+
+
+@functools.lru_cache(maxsize=4096)
+def _root_of(folder: str) -> str:
+    for candidate in (Path(folder), *Path(folder).parents):
         if (candidate / ".git").exists():
             return str(candidate)
-    return str(folder)
+    return folder
 
 
 def _scan_strategies(root: str) -> dict[str, Entry]:

@@ -174,6 +174,8 @@ def resolve_scalar(value: str, style: str | None, tag: str | None) -> tuple[Any,
     """
     if style == "":
         style = None  # the C parser marks plain scalars with ""
+    if style is None and tag is None and value and value[0].isalpha() and value[0] not in "nNtTfF":
+        return value, None  # plain text (the common case): no core-schema form starts with these letters
     if tag == _STR_TAG or tag == "!" or (style is not None and tag not in _CORE_TAGS):
         return value, None
     if tag is not None and tag not in _CORE_TAGS:
@@ -236,23 +238,25 @@ class _Composer:
     def run(self, events) -> None:
         stack: list[_Frame] = []
         root_set = False
+        scalar, mapping_start, sequence_start = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
+        collection_end = (ev.MappingEndEvent, ev.SequenceEndEvent)
         for event in events:
-            if isinstance(event, ev.DocumentStartEvent):
-                self.documents += 1
-                if self.documents == 2:
-                    self.problem(
-                        "Y008", event.start_mark,
-                        "a second YAML document starts here; a plan file holds one document, "
-                        "so only the first is checked",
-                    )
+            cls = type(event)
+            if self.documents > 1 and cls is not ev.DocumentStartEvent:
                 continue
-            if self.documents > 1 or isinstance(
-                event, (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)
-            ):
+            if cls is scalar and stack and stack[-1].key is _NO_KEY and type(stack[-1].container) is dict:
+                # a mapping key: its text is the key (the hot path; no scalar resolution needed)
+                self.total += 1
+                frame = stack[-1]
+                frame.size += 1
+                mark = event.start_mark
+                if event.anchor:
+                    self.anchors[event.anchor] = (event.value, 1, False)
+                self._set_key(frame, event.value, (mark.line + 1, mark.column + 1), mark)
                 continue
-            if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+            if cls in collection_end:
                 frame = stack.pop()
-                if isinstance(frame.container, dict) and frame.merges:
+                if frame.merges:
                     for merged in frame.merges:
                         for k, v in merged.items():
                             frame.container.setdefault(k, v)
@@ -262,11 +266,66 @@ class _Composer:
                     stack[-1].size += frame.size
                     self._attach(stack[-1], frame.container, None, None, event)
                 continue
+            if cls is ev.DocumentStartEvent:
+                self.documents += 1
+                if self.documents == 2:
+                    self.problem(
+                        "Y008", event.start_mark,
+                        "a second YAML document starts here; a plan file holds one document, "
+                        "so only the first is checked",
+                    )
+                continue
+            if cls in (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent):
+                continue
 
             path = self._child_path(stack)
             mark = event.start_mark
             pos = (mark.line + 1, mark.column + 1)
-            if isinstance(event, ev.AliasEvent):
+            if cls is scalar:
+                value, bad = resolve_scalar(event.value, event.style, event.tag)
+                if bad:
+                    self.problem("Y007", mark, bad)
+                self.total += 1
+                if self.total > MAX_NODES:
+                    self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
+                    self.doc.data = None
+                    return
+                if event.anchor:
+                    self.anchors[event.anchor] = (value, 1, False)
+                if stack:
+                    stack[-1].size += 1
+                    self._attach(stack[-1], value, path, pos, event)
+                else:
+                    self.doc.data, root_set = value, True
+                    self.doc.positions[()] = pos
+                continue
+
+            if cls is mapping_start or cls is sequence_start:
+                if len(stack) >= MAX_DEPTH:
+                    self.problem("Y006", mark, f"nesting deeper than {MAX_DEPTH} levels is not accepted")
+                    self.doc.data = None
+                    return
+                container: Any = {} if cls is mapping_start else []
+                self.total += 1
+                if event.anchor:
+                    self.anchors[event.anchor] = (container, 1, True)
+                if stack:
+                    parent = stack[-1]
+                    if type(parent.container) is dict and parent.key is _NO_KEY:
+                        # a mapping or sequence used as a mapping key
+                        parent.key_pos = pos
+                        frame = _Frame(container, None, event.anchor)
+                    else:
+                        self._record_position(parent, path, pos)
+                        frame = _Frame(container, path, event.anchor)
+                else:
+                    self.doc.data, root_set = container, True
+                    self.doc.positions[()] = pos
+                    frame = _Frame(container, (), event.anchor)
+                stack.append(frame)
+                continue
+
+            if cls is ev.AliasEvent:
                 if event.anchor not in self.anchors:
                     self.problem("Y005", mark, f"alias *{event.anchor} refers to no anchor defined before it")
                     self.doc.data = None
@@ -291,52 +350,18 @@ class _Composer:
                     self.doc.data, root_set = value, True
                     self.doc.positions[()] = pos
                 continue
-
-            if isinstance(event, ev.ScalarEvent):
-                value, bad = resolve_scalar(event.value, event.style, event.tag)
-                if bad:
-                    self.problem("Y007", mark, bad)
-                self.total += 1
-                if self.total > MAX_NODES:
-                    self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
-                    self.doc.data = None
-                    return
-                if event.anchor:
-                    self.anchors[event.anchor] = (value, 1, False)
-                if stack:
-                    stack[-1].size += 1
-                    self._attach(stack[-1], value, path, pos, event)
-                else:
-                    self.doc.data, root_set = value, True
-                    self.doc.positions[()] = pos
-                continue
-
-            if isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
-                if len(stack) >= MAX_DEPTH:
-                    self.problem("Y006", mark, f"nesting deeper than {MAX_DEPTH} levels is not accepted")
-                    self.doc.data = None
-                    return
-                container: Any = {} if isinstance(event, ev.MappingStartEvent) else []
-                self.total += 1
-                if event.anchor:
-                    self.anchors[event.anchor] = (container, 1, True)
-                if stack:
-                    parent = stack[-1]
-                    if isinstance(parent.container, dict) and parent.key is _NO_KEY:
-                        # a mapping or sequence used as a mapping key
-                        parent.key_pos = pos
-                        frame = _Frame(container, None, event.anchor)
-                    else:
-                        self._record_position(parent, path, pos)
-                        frame = _Frame(container, path, event.anchor)
-                else:
-                    self.doc.data, root_set = container, True
-                    self.doc.positions[()] = pos
-                    frame = _Frame(container, (), event.anchor)
-                stack.append(frame)
-                continue
         if not root_set and self.documents <= 1:
             self.doc.data = None
+
+    def _set_key(self, frame, key: str, pos, mark) -> None:
+        """Record a mapping key; a duplicate is reported and its value skipped."""
+        frame.key_pos = pos
+        if frame.path is not None and key in frame.container:
+            first = self.doc.key_positions.get(frame.path + (key,))
+            where = f" (first at line {first[0]})" if first else ""
+            self.problem("Y002", mark, f"duplicate key '{key}'{where}; the first value is kept")
+            frame.skip_value = True
+        frame.key = key
 
     def _child_path(self, stack):
         if not stack:
@@ -374,14 +399,7 @@ class _Composer:
                     "Y009", line, col, "a mapping or sequence used as a key is not supported in a plan file"))
                 frame.key, frame.skip_value = "", True
                 return
-            key = event.value if isinstance(event, ev.ScalarEvent) else str(value)
-            frame.key_pos = pos
-            if frame.path is not None and key in container:
-                first = self.doc.key_positions.get(frame.path + (key,))
-                where = f" (first at line {first[0]})" if first else ""
-                self.problem("Y002", mark, f"duplicate key '{key}'{where}; the first value is kept")
-                frame.skip_value = True
-            frame.key = key
+            self._set_key(frame, event.value if isinstance(event, ev.ScalarEvent) else str(value), pos, mark)
             return
         # this value is the value of the pending key
         key = frame.key

@@ -182,3 +182,51 @@ def test_a_number_with_a_thousands_separator_gets_a_hint():
     text = REFERENCE_PLAN.replace("value: 2.4,", "value: 2,400,")
     messages = [f[3] for f in findings_of(text) if f[0] == "S003"]
     assert any("write 585000" in m and "'400'" in m for m in messages)
+
+
+def test_fast_and_reference_validators_agree_on_broken_plans():
+    """The Rust validator only answers "valid?"; it must agree with the Python reference every time."""
+    import random
+
+    from kpi_policies.load import load_text
+    from kpi_policies.schema import fast_validator_for, iter_errors, validator_for
+
+    fast = fast_validator_for("KpiPlan")
+    if fast is None:
+        pytest.skip("jsonschema-rs is not installed")
+    base = load_text(REFERENCE_PLAN).data
+    rng = random.Random(7)
+    bad_values = [None, "", "x", "2027-02-30", "2027-1-5", "20271231", 3, -1.5, True, [], {}, ["a"], {"a": 1},
+                  "has space", "KPI 1", 10**30]
+
+    def paths(node, prefix=()):
+        yield prefix
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from paths(v, prefix + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                yield from paths(v, prefix + (i,))
+
+    all_paths = [p for p in paths(base) if p]
+    checked = 0
+    for _ in range(600):
+        doc = json.loads(json.dumps(base))
+        for _ in range(rng.choice([1, 1, 2])):
+            path = rng.choice(all_paths)
+            parent = doc
+            try:
+                for step in path[:-1]:
+                    parent = parent[step]
+                if rng.random() < 0.15 and isinstance(parent, dict):
+                    parent.pop(path[-1], None)
+                elif rng.random() < 0.1 and isinstance(parent, dict):
+                    parent[str(path[-1]) + "x"] = 1
+                else:
+                    parent[path[-1]] = rng.choice(bad_values)
+            except (KeyError, IndexError, TypeError):
+                continue
+        reference = not iter_errors(validator_for("KpiPlan"), doc)
+        assert fast.is_valid(doc) == reference, json.dumps(doc)[:300]
+        checked += 1
+    assert checked == 600
