@@ -94,7 +94,9 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 @click.option("--ignore-suppressions", is_flag=True, help="Report what the run would show without inline, policy and baseline suppressions.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), default=None, help="Record this run's active findings in a baseline file, then exit 0.")
-def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True, help="Worker processes for many files (0: one per CPU).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.kpi-policies-cache/ at the repository root).")
+def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline, jobs, no_cache) -> None:
     """Check KPI plans and strategies.
 
     PATHS are files or folders (folders are searched for *.yaml and *.yml);
@@ -127,7 +129,12 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
         baseline = Baseline.read(baseline_file) if baseline_file and not ignore_suppressions else None
     except (DiscoveryError, PolicyError, ConfigError, BaselineError) as exc:
         _fail(str(exc))
-    result = engine.run(files, baseline=baseline)
+    cache = None
+    if not no_cache:
+        from kpi_policies.cache import Cache
+
+        cache = Cache(settings.root, f"{engine.policy.digest}\x1f{engine.as_of}\x1f{ignore_suppressions}")
+    result = engine.run(files, baseline=baseline, jobs=jobs or (os.cpu_count() or 1), cache=cache)
     for fmt, output in pairs:
         _emit(render(fmt, result), output)
     if write_baseline:
@@ -140,6 +147,25 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
     threshold = FAIL_ON[fail_on]
     failing = threshold is not None and any(f.severity.rank >= threshold for f in result.blocking(Severity.INFO))
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+@cli.group(name="cache")
+def cache_group() -> None:
+    """The result cache (.kpi-policies-cache/ at the repository root)."""
+
+
+@cache_group.command(name="clean")
+def cache_clean() -> None:
+    """Delete the result cache of this repository."""
+    from kpi_policies.cache import cache_dir, clean
+    from kpi_policies.settings import ConfigError, load_settings
+
+    try:
+        root = load_settings().root
+    except ConfigError as exc:
+        _fail(str(exc))
+    count = clean(root)
+    click.echo(f"removed {count} cache file(s) from {cache_dir(root)}")
 
 
 @cli.command(name="config")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from kpi_policies.index import Entry, Index
 from kpi_policies.load import Document, load_file
 from kpi_policies.policy import Policy, PolicyError, RuleView
 from kpi_policies.result import FileResult, Finding, RunResult, Severity
-from kpi_policies.rules.base import Context, LoadRule, Rule
+from kpi_policies.rules.base import Context, DocumentSummary, LoadRule, Rule
 from kpi_policies.rules.registry import PluginError, all_rules
 from kpi_policies.schema import did_you_mean, prune, validate
 
@@ -224,32 +225,69 @@ class Engine:
                     continue
                 self._finding(loaded, rule_cls.id, v.message, tuple(v.path), on_key=v.on_key)
 
-    def _suppress_inline(self, loaded: _Loaded) -> None:
-        waivers = suppressions.inline(loaded.document.text, loaded.result.path, self.rules, self.as_of)
+    # --- one file, start to end -----------------------------------------
+    def process(self, path: str, index: Index, document: Document | None = None, raw: bytes | None = None) -> tuple:
+        """Load, validate and judge one file; keep only what the run-level steps need.
+
+        Returns:
+            ``(FileResult, inline waivers, DocumentSummary, cacheable)``; the
+            document and its models are dropped, so memory stays flat however
+            many files a run has. ``cacheable`` is False when the result used a
+            strategy found by searching the repository.
+        """
+        if document is None and raw is not None:
+            from kpi_policies.load import load_bytes
+
+            document = load_bytes(raw, path)
+        loaded = self.load(path, document)
+        searched = index.repository_searches
+        self.judge(loaded, index)
+        return self._outcome(loaded) + (index.repository_searches == searched,)
+
+    def _outcome(self, loaded: _Loaded) -> tuple:
+        doc = loaded.document
+        waivers = suppressions.inline(doc.text, loaded.result.path, self.rules, self.as_of) if doc.text else []
+        position = doc.locate(("metadata", "id")) if loaded.result.doc_id else (1, 1)
+        summary = DocumentSummary(loaded.result.path, loaded.result.kind, loaded.result.doc_id, position)
+        return loaded.result, waivers, summary
+
+    # --- run-level steps ------------------------------------------------
+    def _run_level(self, results: list[FileResult], summaries: list[DocumentSummary]) -> None:
+        """Rules that need every document of the run (duplicate ids)."""
+        for rule in self.rules.values():
+            if not rule.run_level or not self.view(rule.id).enabled:
+                continue
+            for i, violation in rule.check_run(summaries, self._validated(rule, self.view(rule.id).params)):
+                holder = _Loaded(Document(path=results[i].path), results[i])
+                line, column = summaries[i].id_position if tuple(violation.path) == ("metadata", "id") else (1, 1)
+                self._finding(holder, rule.id, violation.message, tuple(violation.path), line=line, column=column)
+
+    def _suppress_inline(self, result: FileResult, waivers: list) -> None:
         if not waivers:
             return
-        self._evaluated(loaded, "SU")
-        loaded.result.findings = suppressions.apply(loaded.result.findings, waivers, ignore=self.ignore_suppressions)
+        holder = _Loaded(Document(path=result.path), result)
+        self._evaluated(holder, "SU")
+        result.findings = suppressions.apply(result.findings, waivers, ignore=self.ignore_suppressions)
         for w in waivers:
             if w.problem:
-                self._finding(loaded, w.problem[0], w.problem[1], line=w.line, column=w.column)
+                self._finding(holder, w.problem[0], w.problem[1], line=w.line, column=w.column)
             elif not w.used and not self.ignore_suppressions:
-                self._finding(loaded, "SU003", f"suppression of {', '.join(w.rule_ids)} suppresses nothing on line "
+                self._finding(holder, "SU003", f"suppression of {', '.join(w.rule_ids)} suppresses nothing on line "
                                                f"{min(w.lines)}; remove it", line=w.line, column=w.column)
 
-    def _suppress_from_policy(self, loaded_files: list[_Loaded]) -> list[FileResult]:
+    def _suppress_from_policy(self, results: list[FileResult]) -> list[FileResult]:
         """Apply the policy's waivers; findings about the waivers themselves go on the policy file."""
         if not self.policy.suppressions:
             return []
-        checked = {item.result.doc_id for item in loaded_files if item.result.doc_id}
+        checked = {r.doc_id for r in results if r.doc_id}
         waivers = []
         for s in self.policy.suppressions:
             until = suppressions._parse_date(s.until)
             w = suppressions.Suppression(tuple(s.rules), s.reason, until, s.file, s.line, s.column, "policy",
                                          plan_id=s.plan, object_id=s.kpi, pointer=s.pointer)
             waivers.append(suppressions.validate(w, self.rules, self.as_of, s.until))
-        for item in loaded_files:
-            item.result.findings = suppressions.apply(item.result.findings, waivers, ignore=self.ignore_suppressions)
+        for result in results:
+            result.findings = suppressions.apply(result.findings, waivers, ignore=self.ignore_suppressions)
         out: dict[str, _Loaded] = {}
         for w in waivers:
             if w.plan_id not in checked:
@@ -257,40 +295,158 @@ class Engine:
             problem = w.problem or (None if w.used or self.ignore_suppressions else
                                     ("SU003", f"policy suppression of {', '.join(w.rule_ids)} for plan {w.plan_id} suppresses nothing; remove it"))
             if problem:
-                holder = out.setdefault(w.file, _Loaded(load_file(w.file), FileResult(path=w.file, kind="Policy")))
+                holder = out.setdefault(w.file, _Loaded(Document(path=w.file), FileResult(path=w.file, kind="Policy")))
                 self._finding(holder, problem[0], problem[1], line=w.line, column=w.column)
         return [h.result for h in out.values()]
 
-    def run(self, paths: list[str], documents: dict[str, Document] | None = None, baseline=None) -> RunResult:
+    # --- the run -------------------------------------------------------
+    def run(self, paths: list[str], documents: dict[str, Document] | None = None, baseline=None,
+            jobs: int = 1, cache=None) -> RunResult:
         """Check ``paths`` (files, already discovered) together.
+
+        Strategies are read first (they are few, and plans refer to them);
+        then every other file is loaded, validated and judged on its own and
+        only its findings are kept; last come the run-level steps: duplicate
+        ids, inline and policy suppressions, and the baseline.
 
         Args:
             paths: Files to check and report on, in order.
             documents: Already-loaded documents by path (e.g. from text in tests).
             baseline: A :class:`kpi_policies.baseline.Baseline` whose entries waive known findings.
+            jobs: Worker processes for the per-file work (1: this process).
+            cache: A :class:`kpi_policies.cache.Cache`, or ``None``.
 
         Returns:
             A :class:`RunResult` with one :class:`FileResult` per path (plus the
-            policy file when its waivers have findings).
+            policy and baseline files when their waivers have findings); the
+            same whatever ``jobs`` and ``cache`` are.
         """
         documents = documents or {}
-        loaded = [self.load(p, documents.get(p)) for p in paths]
         index = Index()
-        for item in loaded:
-            if item.model is not None and item.model.metadata.id:
-                index.add(Entry(item.result.kind, item.model.metadata.id, item.result.path, item.model, item.document))
-        for item in loaded:
-            self.judge(item, index)
-            self._suppress_inline(item)
-        extra = self._suppress_from_policy(loaded)
-        files = [i.result for i in loaded] + extra
+        strategies: dict[str, tuple] = {}
+        for path in paths:
+            text = documents[path].text if path in documents else _head(path)
+            if text is not None and STRATEGY_HINT.search(text):
+                loaded = self.load(path, documents.get(path))
+                if loaded.model is not None and loaded.result.kind == "Strategy" and loaded.model.metadata.id:
+                    index.add(Entry("Strategy", loaded.model.metadata.id, path, loaded.model, loaded.document))
+                strategies[path] = loaded
+        if cache is not None:
+            cache.context = _extend_context(cache.context, index)
+        outcomes: list = [None] * len(paths)
+        todo = []
+        for i, path in enumerate(paths):
+            if path in strategies:
+                loaded = strategies[path]
+                self.judge(loaded, index)
+                outcomes[i] = self._outcome(loaded)
+            elif path in documents:
+                outcomes[i] = self.process(path, index, documents[path])[:3]
+            else:
+                todo.append(i)
+        if jobs > 1 and len(todo) > 1:
+            for i, outcome in _parallel(self, [paths[i] for i in todo], todo, list(strategies), jobs, cache):
+                outcomes[i] = outcome
+        else:
+            for i in todo:
+                outcomes[i] = _process_cached(self, paths[i], index, cache)
+        results = [o[0] for o in outcomes]
+        self._run_level(results, [o[2] for o in outcomes])
+        for result, waivers, _ in outcomes:
+            self._suppress_inline(result, waivers)
+        files = results + self._suppress_from_policy(results)
         if baseline is not None and not self.ignore_suppressions:
-            extra_baseline = baseline.apply(files, self)
-            files += extra_baseline
+            files += baseline.apply(files, self)
         for fr in files:
             fr.findings.sort(key=Finding.sort_key)
         rules_run = [r for r in self.rules if self.view(r).enabled]
         return RunResult(files=files, as_of=self.as_of.isoformat(), rules_run=rules_run)
+
+
+STRATEGY_HINT = re.compile(r"^kind:\s*['\"]?Strategy['\"]?\s*(?:#.*)?$", re.M)
+
+
+def _head(path: str) -> str | None:
+    """The start of a file as text, for the cheap "is it a strategy?" test (``None`` if unreadable)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(200_000).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _extend_context(context: str, index: Index) -> str:
+    """The cache context plus the digest of every strategy the run knows."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for entry in sorted(index.entries, key=lambda e: (e.id, e.file)):
+        digest.update(f"{entry.id}\x1f{entry.file}\x1f".encode())
+        digest.update(entry.document.text.encode("utf-8", "surrogateescape"))
+    return f"{context}\x1f{digest.hexdigest()}"
+
+
+def _process_cached(engine: "Engine", path: str, index: Index, cache) -> tuple:
+    """One file's outcome from the cache, or checked now (and stored when it may be)."""
+    if cache is None:
+        return engine.process(path, index)[:3]
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return engine.process(path, index)[:3]
+    key = cache.key(path, raw)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    result, waivers, summary, cacheable = engine.process(path, index, raw=raw)
+    if cacheable:
+        cache.put(key, result, waivers, summary)
+    return result, waivers, summary
+
+
+# --- worker processes -------------------------------------------------------
+_WORKER: dict = {}
+
+
+def _worker_init(policy_request, as_of, ignore_suppressions, strategy_paths, cache_args) -> None:
+    from kpi_policies.cache import Cache
+    from kpi_policies.policy import load_policy
+
+    engine = Engine(load_policy(policy_request), as_of, ignore_suppressions=ignore_suppressions)
+    index = Index()
+    for path in strategy_paths:
+        loaded = engine.load(path)
+        if loaded.model is not None and loaded.result.kind == "Strategy" and loaded.model.metadata.id:
+            index.add(Entry("Strategy", loaded.model.metadata.id, path, loaded.model, loaded.document))
+    cache = None
+    if cache_args is not None:
+        cache = Cache.__new__(Cache)
+        cache.folder, cache.context = cache_args
+        cache.hits = cache.misses = 0
+    _WORKER.update(engine=engine, index=index, cache=cache)
+
+
+def _worker_chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, tuple]]:
+    engine, index, cache = _WORKER["engine"], _WORKER["index"], _WORKER["cache"]
+    return [(i, _process_cached(engine, path, index, cache)) for i, path in chunk]
+
+
+def _parallel(engine: "Engine", paths: list[str], positions: list[int], strategy_paths: list[str], jobs: int, cache):
+    """Per-file work in ``jobs`` processes, in chunks; yields ``(position, outcome)``."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    items = list(zip(positions, paths))
+    size = max(1, min(64, len(items) // (jobs * 4) or 1))
+    chunks = [items[k:k + size] for k in range(0, len(items), size)]
+    cache_args = (cache.folder, cache.context) if cache is not None else None
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
+                             initargs=(engine.policy.request, engine.as_of, engine.ignore_suppressions, strategy_paths,
+                                       cache_args)) as pool:
+        for chunk_result in pool.map(_worker_chunk, chunks):
+            yield from chunk_result
 
 
 def _said_by_schema(missing: tuple, rejected: frozenset) -> bool:

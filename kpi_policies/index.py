@@ -46,9 +46,12 @@ class Index:
 
     Attributes:
         entries: Everything in the files of this run, in file order.
+        repository_searches: How many strategy look-ups went to the repository
+            (results that depend on them are not cached).
     """
 
     entries: list[Entry] = field(default_factory=list)
+    repository_searches: int = 0
     _repo_strategies: dict[str, dict[str, Entry]] = field(default_factory=dict)
 
     def add(self, entry: Entry) -> None:
@@ -64,6 +67,7 @@ class Index:
         for entry in self.entries:
             if entry.kind == "Strategy" and entry.id == strategy_id:
                 return entry
+        self.repository_searches += 1
         root = repository_root(near)
         if root not in self._repo_strategies:
             self._repo_strategies[root] = _scan_strategies(root)

@@ -126,6 +126,7 @@ class Policy:
         suppressions: Waivers written in the policy.
         plugins: Entry-point names of rule plugins to load.
         origins: ``(section, key)`` -> (file, document, path) that set it, for error positions.
+        request: What :func:`load_policy` was asked for (to load it again in a worker process).
     """
 
     id: str
@@ -137,6 +138,7 @@ class Policy:
     suppressions: list[PolicySuppression] = field(default_factory=list)
     plugins: list[str] = field(default_factory=list)
     origins: dict[tuple, tuple] = field(default_factory=dict, repr=False)
+    request: str | None = None
 
     @property
     def rules(self) -> dict[str, RuleSetting]:
@@ -334,7 +336,7 @@ def load_policy(path: str | None = None) -> Policy:
         PolicyError: when a pack cannot be read, does not fit
             ``schemas/policy.schema.json``, or extends in a cycle.
     """
-    policy = Policy(id="recommended")
+    policy = Policy(id="recommended", request=path)
     builtin = str(data_dir("rules") / BUILTIN_PACKS["recommended"])
     if path is None:
         _apply_pack(policy, builtin, (), [])

@@ -62,6 +62,23 @@ class Violation:
     missing: tuple | None = None
 
 
+@dataclass(frozen=True)
+class DocumentSummary:
+    """What a run keeps of each document once it has been judged.
+
+    Attributes:
+        file: Path of the file.
+        kind: ``KpiPlan``, ``Strategy``... or ``None``.
+        doc_id: ``metadata.id``, if any.
+        id_position: 1-based (line, column) of ``metadata.id``.
+    """
+
+    file: str
+    kind: str | None
+    doc_id: str | None
+    id_position: tuple = (1, 1)
+
+
 @dataclass
 class Context:
     """What a rule may look at when it judges one document.
@@ -118,10 +135,20 @@ class Rule:
     severity: ClassVar[Severity] = Severity.ERROR
     Params: ClassVar[type[BaseModel]] = NoParams
     kinds: ClassVar[tuple[str, ...]] = ("KpiPlan",)
+    run_level: ClassVar[bool] = False
 
     def check(self, ctx: Context, params: BaseModel) -> Iterable[Violation]:  # pragma: no cover - abstract
         """Yield the violations found in ``ctx.plan``."""
         raise NotImplementedError
+
+    @classmethod
+    def check_run(cls, documents: list["DocumentSummary"], params: BaseModel) -> Iterable[tuple[int, Violation]]:
+        """For ``run_level`` rules: yield ``(index into documents, violation)`` once every file is read.
+
+        Only the summaries of the run's documents are kept in memory, so
+        cross-file checks (duplicate ids) still work on thousands of plans.
+        """
+        return ()
 
     # --- documentation --------------------------------------------------
     @classmethod

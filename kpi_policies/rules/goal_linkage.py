@@ -277,15 +277,25 @@ class DuplicateDocumentId(Rule):
     name = "goal-linkage.duplicate-document-id"
     severity = Severity.ERROR
     kinds = ("KpiPlan", "Strategy")
+    run_level = True
 
     def check(self, ctx: Context, params):
-        doc_id = ctx.plan.metadata.id
-        if not doc_id:
-            return
-        others = [e for e in ctx.index.with_id(doc_id) if e.document is not ctx.document]
-        if others:
-            files = ", ".join(sorted({e.file for e in others}))
-            yield Violation(("metadata", "id"), f"id '{doc_id}' is also the id of {others[0].kind} in {files}; plan and strategy ids are unique across the repository")
+        return ()  # judged across the whole run: see check_run
+
+    @classmethod
+    def check_run(cls, documents, params):
+        by_id: dict[str, list] = {}
+        for i, doc in enumerate(documents):
+            if doc.doc_id and doc.kind in cls.kinds:
+                by_id.setdefault(doc.doc_id, []).append(i)
+        for doc_id, indexes in by_id.items():
+            if len(indexes) < 2:
+                continue
+            for i in indexes:
+                others = [documents[j] for j in indexes if j != i]
+                files = ", ".join(sorted({d.file for d in others}))
+                yield i, Violation(("metadata", "id"), f"id '{doc_id}' is also the id of {others[0].kind} in {files}; "
+                                                        f"plan and strategy ids are unique across the repository")
 
 
 class DriverCycle(Rule):

@@ -1,0 +1,140 @@
+"""A content-hash cache of per-file results, so an unchanged repository is checked in a blink.
+
+An entry holds what checking one file produced before the run-level steps
+(duplicate ids, policy suppressions, baselines): its findings, the rules
+evaluated, its inline waivers and its id. The key is the sha256 of the file's
+bytes, its path, the tool version, the effective policy digest, the as-of
+date, the ``--ignore-suppressions`` flag and the digest of the strategies the
+run knows (so a changed strategy invalidates the plans that may use it).
+Results that depended on a strategy found by searching the repository are not
+cached. Entries are JSON (a cache can never make kpi-policies run code), kept
+in ``.kpi-policies-cache/`` at the repository root, which ignores itself in
+git. ``--no-cache`` bypasses it; ``kpi-policies cache clean`` empties it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+
+from kpi_policies import __version__
+from kpi_policies.result import FileResult, Finding, Severity
+from kpi_policies.rules.base import DocumentSummary
+
+CACHE_DIR = ".kpi-policies-cache"
+FORMAT = 1
+
+
+def cache_dir(root: str) -> str:
+    """The cache folder of the repository at ``root``."""
+    return os.path.join(root, CACHE_DIR)
+
+
+def clean(root: str) -> int:
+    """Delete the cache of the repository at ``root``; returns the number of entries removed."""
+    folder = cache_dir(root)
+    if not os.path.isdir(folder):
+        return 0
+    count = sum(len(files) for _, _, files in os.walk(folder))
+    shutil.rmtree(folder, ignore_errors=True)
+    return count
+
+
+class Cache:
+    """Per-file results keyed by content and everything else they depend on.
+
+    Args:
+        root: Repository root; entries live in ``root/.kpi-policies-cache``.
+        context: The run's settings that every entry depends on (policy digest,
+            as-of date, flags, strategies digest), as a string.
+    """
+
+    def __init__(self, root: str, context: str):
+        self.folder = os.path.join(cache_dir(root), f"v{FORMAT}")
+        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{context}".encode()).hexdigest()
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, path: str, raw: bytes) -> str:
+        """The entry key of one file's bytes at one path."""
+        digest = hashlib.sha256()
+        digest.update(self.context.encode())
+        digest.update(os.path.normpath(path).encode("utf-8", "surrogateescape"))
+        digest.update(b"\x00")
+        digest.update(raw)
+        return digest.hexdigest()
+
+    def _file(self, key: str) -> str:
+        return os.path.join(self.folder, key[:2], key[2:] + ".json")
+
+    def get(self, key: str):
+        """The cached outcome ``(FileResult, waivers, DocumentSummary)``, or ``None``."""
+        try:
+            with open(self._file(key), encoding="utf-8") as fh:
+                data = json.load(fh)
+            outcome = _decode(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return outcome
+
+    def put(self, key: str, result: FileResult, waivers: list, summary: DocumentSummary) -> None:
+        """Store one outcome; a cache that cannot be written is silently skipped."""
+        try:
+            if not os.path.isdir(self.folder):
+                os.makedirs(self.folder, exist_ok=True)
+                top = os.path.dirname(self.folder)
+                with open(os.path.join(top, ".gitignore"), "w", encoding="utf-8") as fh:
+                    fh.write("# created by kpi-policies\n*\n")
+                with open(os.path.join(top, "CACHEDIR.TAG"), "w", encoding="utf-8") as fh:
+                    fh.write("Signature: 8a477f597d28d172789f06886806bc55\n# kpi-policies cache\n")
+            target = self._file(key)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(_encode(result, waivers, summary), fh, ensure_ascii=False, separators=(",", ":"))
+            os.replace(tmp, target)
+        except OSError:
+            pass
+
+
+def _encode(result: FileResult, waivers: list, summary: DocumentSummary) -> dict:
+    return {
+        "result": {"path": result.path, "kind": result.kind, "doc_id": result.doc_id,
+                   "rules_evaluated": result.rules_evaluated,
+                   "findings": [dict(f.to_dict(), severity=f.severity.value) for f in result.findings]},
+        "waivers": [dict(asdict(w), until=w.until.isoformat() if w.until else None, lines=sorted(w.lines),
+                         used=False) for w in waivers],
+        "summary": asdict(summary),
+    }
+
+
+def _decode(data: dict):
+    import datetime as dt
+
+    from kpi_policies.suppressions import Suppression
+
+    r = data["result"]
+    findings = []
+    for f in r["findings"]:
+        f = dict(f)
+        f["severity"] = Severity(f["severity"])
+        findings.append(Finding(**f))
+    result = FileResult(path=r["path"], kind=r["kind"], doc_id=r["doc_id"], findings=findings,
+                        rules_evaluated=list(r["rules_evaluated"]))
+    waivers = []
+    for w in data["waivers"]:
+        w = dict(w)
+        w["rule_ids"] = tuple(w["rule_ids"])
+        w["until"] = dt.date.fromisoformat(w["until"]) if w["until"] else None
+        w["lines"] = frozenset(w["lines"])
+        w["problem"] = tuple(w["problem"]) if w["problem"] else None
+        waivers.append(Suppression(**w))
+    s = data["summary"]
+    summary = DocumentSummary(s["file"], s["kind"], s["doc_id"], tuple(s["id_position"]))
+    return result, waivers, summary
