@@ -197,7 +197,7 @@ class Engine:
         loaded.rejected = frozenset(e.path for e in errors)
         if kind in models.MODELS:
             try:
-                loaded.model = models.build(kind, prune(data, errors))
+                loaded.model = models.build(kind, prune(data, errors), pruned=bool(errors))
             except models.ModelBuildError as exc:
                 self._finding(loaded, "S001", f"the document could not be read into the {kind} model: {exc}")
 

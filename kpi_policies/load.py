@@ -239,6 +239,7 @@ class _Composer:
         stack: list[_Frame] = []
         root_set = False
         scalar, mapping_start, sequence_start = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
+        positions, key_positions = self.doc.positions, self.doc.key_positions
         collection_end = (ev.MappingEndEvent, ev.SequenceEndEvent)
         for event in events:
             cls = type(event)
@@ -254,6 +255,47 @@ class _Composer:
                     self.anchors[event.anchor] = (event.value, 1, False)
                 self._set_key(frame, event.value, (mark.line + 1, mark.column + 1), mark)
                 continue
+            if cls is scalar and stack and not event.anchor:
+                frame = stack[-1]
+                container = frame.container
+                mark = event.start_mark
+                if type(container) is dict and frame.key != "<<":
+                    # the value of a mapping key (hot path)
+                    key = frame.key
+                    frame.key = _NO_KEY
+                    frame.size += 1
+                    self.total += 1
+                    value, bad = resolve_scalar(event.value, event.style, event.tag)
+                    if bad:
+                        self.problem("Y007", mark, bad)
+                    if frame.skip_value:
+                        frame.skip_value = False
+                    else:
+                        container[key] = value
+                        if frame.path is not None:
+                            path = frame.path + (key,)
+                            positions[path] = (mark.line + 1, mark.column + 1)
+                            key_positions[path] = frame.key_pos
+                    frame.key_pos = None
+                    if self.total > MAX_NODES:
+                        self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
+                        self.doc.data = None
+                        return
+                    continue
+                if type(container) is list:
+                    frame.size += 1
+                    self.total += 1
+                    value, bad = resolve_scalar(event.value, event.style, event.tag)
+                    if bad:
+                        self.problem("Y007", mark, bad)
+                    if frame.path is not None:
+                        positions[frame.path + (len(container),)] = (mark.line + 1, mark.column + 1)
+                    container.append(value)
+                    if self.total > MAX_NODES:
+                        self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
+                        self.doc.data = None
+                        return
+                    continue
             if cls in collection_end:
                 frame = stack.pop()
                 if frame.merges:

@@ -171,11 +171,12 @@ class ModelBuildError(Exception):
     """Schema-checked data did not fit the models (the schema and the models disagree)."""
 
 
-def build(kind: str, data: dict) -> KpiPlan | Strategy | None:
+def build(kind: str, data: dict, pruned: bool = True) -> KpiPlan | Strategy | None:
     """Build the model of a schema-checked, pruned document.
 
-    List items that were pruned (``None``) are skipped; every object gets the
-    path it stands at, so findings can point at it.
+    List items that were pruned (``None``) are skipped (pass ``pruned=False``
+    when nothing was, to save the walk); every object gets the path it
+    stands at, so findings can point at it.
 
     Returns:
         The model, or ``None`` for kinds the rules do not judge (Policy, MetricCatalog).
@@ -187,7 +188,7 @@ def build(kind: str, data: dict) -> KpiPlan | Strategy | None:
     if model is None:
         return None
     try:
-        obj = model.model_validate(_strip_none_items(data))
+        obj = model.model_validate(_strip_none_items(data) if pruned else data)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ModelBuildError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
