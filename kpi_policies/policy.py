@@ -240,24 +240,14 @@ def _match_forms(file: str) -> list[str]:
 
 
 def _read_pack(path: str):
-    from kpi_policies.load import load_file
-    from kpi_policies.schema import validate
+    from kpi_policies.schema import DocumentError, read_document
 
     if not os.path.isfile(path):
         raise PolicyError(f"{path}: no such policy file")
-    doc = load_file(path)
-    if doc.problems and not doc.usable:
-        p = doc.problems[0]
-        raise PolicyError(f"{path}:{p.line}:{p.column}: {p.message}")
-    kind, errors = validate(doc.data)
-    if kind is not None and kind != "Policy":
-        line, col = doc.locate(("kind",))
-        raise PolicyError(f"{path}:{line}:{col}: expected a file of kind Policy, found {kind}")
-    if errors:
-        e = errors[0]
-        line, col = doc.locate(e.path, on_key=e.on_key)
-        raise PolicyError(f"{path}:{line}:{col}: {e.message}")
-    return doc
+    try:
+        return read_document(path, "Policy")
+    except DocumentError as exc:
+        raise PolicyError(str(exc)) from None
 
 
 def _layer(data: dict, path: str, doc, at: tuple, policy: Policy, files=()) -> Layer:

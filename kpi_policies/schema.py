@@ -170,6 +170,36 @@ def iter_errors(validator, data: Any) -> "list[jsonschema.ValidationError]":
         raise
 
 
+class DocumentError(Exception):
+    """A configuration document (policy, project configuration) is unusable; one line, ``file:line:col: problem``."""
+
+
+def read_document(path: str, kind: str):
+    """Load and validate a configuration file that must be of ``kind``.
+
+    Returns:
+        The :class:`kpi_policies.load.Document`, schema-valid.
+
+    Raises:
+        DocumentError: at the first loading problem, a wrong kind, or the first schema error.
+    """
+    from kpi_policies.load import load_file
+
+    doc = load_file(path)
+    if not doc.usable:
+        p = doc.problems[0]
+        raise DocumentError(f"{path}:{p.line}:{p.column}: {p.message}")
+    found, errors = validate(doc.data)
+    if found is not None and found != kind:
+        line, col = doc.locate(("kind",))
+        raise DocumentError(f"{path}:{line}:{col}: expected a file of kind {kind}, found {found}")
+    if errors:
+        e = errors[0]
+        line, col = doc.locate(e.path, on_key=e.on_key)
+        raise DocumentError(f"{path}:{line}:{col}: {e.message}")
+    return doc
+
+
 def prune(data: Any, errors: list[SchemaError]) -> Any:
     """A copy of ``data`` without the values the schema rejected.
 

@@ -57,22 +57,12 @@ def _find(start: Path, root: Path) -> tuple[str, Path] | None:
 
 
 def _read_yaml(path: Path) -> dict:
-    from kpi_policies.load import load_file
-    from kpi_policies.schema import validate
+    from kpi_policies.schema import DocumentError, read_document
 
-    doc = load_file(str(path))
-    if not doc.usable:
-        p = doc.problems[0]
-        raise ConfigError(f"{path}:{p.line}:{p.column}: {p.message}")
-    kind, errors = validate(doc.data)
-    if kind != "Config" and not errors:
-        line, col = doc.locate(("kind",))
-        raise ConfigError(f"{path}:{line}:{col}: {CONFIG_FILE} must be of kind Config, not {kind}")
-    if errors:
-        e = errors[0]
-        line, col = doc.locate(e.path, on_key=e.on_key)
-        raise ConfigError(f"{path}:{line}:{col}: {e.message}")
-    return doc.data
+    try:
+        return read_document(str(path), "Config").data
+    except DocumentError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _read_toml(path: Path) -> dict:

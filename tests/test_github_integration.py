@@ -39,42 +39,31 @@ def test_action_is_valid_against_the_github_action_schema():
     _check_jsonschema("vendor.github-actions", ROOT / "action.yml")
 
 
-def _all_uses(node):
+def _values_of(node, wanted: str):
+    """Every string value of key ``wanted`` anywhere in a YAML tree."""
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == "uses" and isinstance(value, str):
+            if key == wanted and isinstance(value, str):
                 yield value
             else:
-                yield from _all_uses(value)
+                yield from _values_of(value, wanted)
     elif isinstance(node, list):
         for item in node:
-            yield from _all_uses(item)
-
-
-def _run_scripts(node):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "run" and isinstance(value, str):
-                yield value
-            else:
-                yield from _run_scripts(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _run_scripts(item)
+            yield from _values_of(item, wanted)
 
 
 @pytest.mark.parametrize("path", WORKFLOWS + [ROOT / "action.yml"], ids=lambda p: p.name)
 def test_workflows_are_hardened(path):
     text = path.read_text(encoding="utf-8")
     data = _yaml(path)
-    for uses in _all_uses(data):
+    for uses in _values_of(data, "uses"):
         if uses.startswith("./"):
             continue
         assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), f"{uses} is not pinned to a full commit SHA"
         line = next(l for l in text.splitlines() if uses in l)
         assert re.search(r"#\s*v\d", line), f"{uses}: add its version in a comment"
     assert "pull_request_target" not in text
-    for script in _run_scripts(data):
+    for script in _values_of(data, "run"):
         assert "${{" not in script, "expressions belong in env:, not in a shell script"
     if path.parent.name == "workflows":
         assert data["permissions"] == {"contents": "read"}
