@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -114,8 +113,8 @@ def main() -> None:
             ("6", f"--jobs 2, {n} plans, cold", t6, n / t6),
         ]
         print()
-        print(f"| # | what | seconds | plans/s |")
-        print(f"|---|---|---:|---:|")
+        print("| # | what | seconds | plans/s |")
+        print("|---|---|---:|---:|")
         for key, what, secs, rate in rows:
             print(f"| {key} | {what} | {secs:.3f} | {rate:.0f} |" if rate else f"| {key} | {what} | {secs:.3f} | |")
         if not args.no_memory:

@@ -16,41 +16,7 @@ import click
 
 from kpi_policies import __version__
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-class IsoDate(click.ParamType):
-    """A calendar date written ``YYYY-MM-DD``."""
-
-    name = "YYYY-MM-DD"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, dt.date):
-            return value
-        try:
-            if len(value) != 10:
-                raise ValueError
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"kpi-policies: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
-def _emit(text: str, output: str | None) -> None:
-    """Write ``text`` to the file ``output`` (creating its folder), or to standard output when ``None``."""
-    if not output:
-        click.echo(text, nl=False)
-        return
-    try:
-        os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
+from kpi_policies.cli_common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IsoDate, emit as _emit, fail as _fail, prepare_run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,25 +76,13 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
       kpi-policies check --format github --format sarif --output results.sarif
       kpi-policies check --write-baseline .kpi-baseline.json
     """
-    from kpi_policies.baseline import Baseline, BaselineError, write
-    from kpi_policies.discover import DiscoveryError, default_paths, discover
-    from kpi_policies.engine import Engine
-    from kpi_policies.policy import PolicyError, load_policy
+    from kpi_policies.baseline import write
     from kpi_policies.report import render
     from kpi_policies.result import Severity
-    from kpi_policies.settings import ConfigError, load_settings
 
     pairs = pair_outputs(formats, outputs)
-    try:
-        settings = load_settings()
-        targets = list(paths) or settings.paths or default_paths()
-        files = discover(targets, exclude=settings.exclude, root=settings.root)
-        engine = Engine(load_policy(policy_path or settings.policy), as_of or dt.date.today(),
-                        ignore_suppressions=ignore_suppressions)
-        baseline_file = baseline_path or (settings.baseline if not write_baseline else None)
-        baseline = Baseline.read(baseline_file) if baseline_file and not ignore_suppressions else None
-    except (DiscoveryError, PolicyError, ConfigError, BaselineError) as exc:
-        _fail(str(exc))
+    settings, files, engine, baseline = prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions,
+                                                    use_baseline=not write_baseline)
     cache = None
     if not no_cache:
         from kpi_policies.cache import Cache
@@ -328,3 +282,12 @@ def main() -> None:
     except Exception as exc:  # never a traceback
         click.echo(f"kpi-policies: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _register_report() -> None:
+    from kpi_policies.report.audit import report_command
+
+    cli.add_command(report_command)
+
+
+_register_report()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpi_policies.rules.base import LoadRule, Rule
+from kpi_policies.rules.base import Rule
 from kpi_policies.rules.examples import EXAMPLE_AS_OF
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
+from kpi_policies.rules.examples import REFERENCE_PLAN
 
 from conftest import ROOT, check_json, run_cli
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from kpi_policies.report import github, junit, markdown, render, sarif
+from kpi_policies.report import github, junit, markdown, sarif
 from kpi_policies.result import FileResult, Finding, RunResult, Severity
 from kpi_policies.rules.examples import REFERENCE_PLAN, apply_example
 

@@ -8,7 +8,7 @@ from kpi_policies.engine import Engine
 from kpi_policies.load import load_text
 from kpi_policies.policy import load_policy
 from kpi_policies.result import Severity
-from kpi_policies.rules.base import LoadRule, Rule, Violation
+from kpi_policies.rules.base import Rule, Violation
 from kpi_policies.rules.examples import EXAMPLE_AS_OF, REFERENCE_STRATEGY, apply_example
 from kpi_policies.rules.registry import FAMILIES, all_rules, get_rule
 

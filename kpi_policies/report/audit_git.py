@@ -59,7 +59,7 @@ def last_change(path: str) -> dict | None:
 
 
 def head(path: str) -> str | None:
-    """The commit checked out in the repository holding ``path`` (a file or folder), or ``None``."""
+    """The commit checked out in the repository holding ``path`` (a file or folder), or ``None`` outside git."""
     folder = os.path.abspath(path)
     if not os.path.isdir(folder):
         folder = os.path.dirname(folder)
