@@ -9,14 +9,20 @@ run knows (so a changed strategy invalidates the plans that may use it).
 Results that depended on a strategy found by searching the repository are not
 cached. Entries are JSON (a cache can never make kpi-policies run code), kept
 in ``.kpi-policies-cache/`` at the repository root, which ignores itself in
-git. ``--no-cache`` bypasses it; ``kpi-policies cache clean`` empties it.
+git. Each entry is signed (HMAC-SHA256) with a key kept outside the
+repository, in the user's cache folder, so entries written elsewhere (a cache
+committed to the repository, say) are never trusted. A cache folder that is a
+symbolic link is not used. ``--no-cache`` bypasses it; ``kpi-policies cache
+clean`` empties it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from dataclasses import asdict
@@ -27,6 +33,28 @@ from kpi_policies.rules.base import DocumentSummary
 
 CACHE_DIR = ".kpi-policies-cache"
 FORMAT = 1
+
+
+def _signing_key() -> bytes | None:
+    """This user's cache signing key, created on first use (``None`` when it cannot be kept)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(base, "kpi-policies", "signing-key")
+    try:
+        with open(path, "rb") as fh:
+            key = fh.read()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        return key
+    except OSError:
+        return None
 
 
 def cache_dir(root: str) -> str:
@@ -58,6 +86,12 @@ class Cache:
         self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{context}".encode()).hexdigest()
         self.hits = 0
         self.misses = 0
+        self.secret = _signing_key()
+        # a cache folder that is a link could send writes anywhere: use none
+        self.enabled = self.secret is not None and not os.path.islink(cache_dir(root)) and not os.path.islink(self.folder)
+
+    def _mac(self, body: str) -> str:
+        return hmac.new(self.secret, body.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
     def key(self, path: str, raw: bytes) -> str:
         """The entry key of one file's bytes at one path."""
@@ -72,11 +106,15 @@ class Cache:
         return os.path.join(self.folder, key[:2], key[2:] + ".json")
 
     def get(self, key: str):
-        """The cached outcome ``(FileResult, waivers, DocumentSummary)``, or ``None``."""
+        """The cached outcome ``(FileResult, waivers, DocumentSummary)``, or ``None`` (also for unsigned entries)."""
+        if not self.enabled:
+            return None
         try:
-            with open(self._file(key), encoding="utf-8") as fh:
-                data = json.load(fh)
-            outcome = _decode(data)
+            with open(self._file(key), encoding="utf-8", errors="surrogateescape") as fh:
+                mac, _, body = fh.read().partition("\n")
+            if not hmac.compare_digest(mac, self._mac(body)):
+                raise ValueError("entry not signed by this user's key")
+            outcome = _decode(json.loads(body))
         except (OSError, ValueError, KeyError, TypeError):
             self.misses += 1
             return None
@@ -85,6 +123,8 @@ class Cache:
 
     def put(self, key: str, result: FileResult, waivers: list, summary: DocumentSummary) -> None:
         """Store one outcome; a cache that cannot be written is silently skipped."""
+        if not self.enabled:
+            return
         try:
             if not os.path.isdir(self.folder):
                 os.makedirs(self.folder, exist_ok=True)
@@ -96,8 +136,9 @@ class Cache:
             target = self._file(key)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(_encode(result, waivers, summary), fh, ensure_ascii=False, separators=(",", ":"))
+            body = json.dumps(_encode(result, waivers, summary), ensure_ascii=False, separators=(",", ":"))
+            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                fh.write(self._mac(body) + "\n" + body)
             os.replace(tmp, target)
         except OSError:
             pass

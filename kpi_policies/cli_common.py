@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 
 import click
@@ -20,7 +21,7 @@ class IsoDate(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            if len(value) != 10:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
                 raise ValueError
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -40,7 +41,7 @@ def emit(text: str, output: str | None) -> None:
         return
     try:
         os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
-        with open(output, "w", encoding="utf-8", newline="\n") as fh:
+        with open(output, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
             fh.write(text)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")

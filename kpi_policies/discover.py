@@ -47,11 +47,14 @@ def discover(paths: list[str], exclude: list[str] = (), root: str | None = None)
     for path in paths:
         if os.path.isdir(path):
             before = len(out)
-            for folder, dirs, files in os.walk(path):
+            unreadable: list[str] = []
+            for folder, dirs, files in os.walk(path, onerror=lambda exc: unreadable.append(exc.filename)):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.endswith(EXTENSIONS):
                         add(os.path.normpath(os.path.join(folder, name)))
+            for folder in unreadable:  # reported as a Y010 finding, never silently skipped
+                add(folder)
             if len(out) == before:
                 empty.append(path)
         elif os.path.exists(path) or os.path.islink(path):

@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from typing import Any
 
@@ -246,7 +248,8 @@ class Engine:
 
     def _outcome(self, loaded: _Loaded) -> tuple:
         doc = loaded.document
-        waivers = suppressions.inline(doc.text, loaded.result.path, self.rules, self.as_of) if doc.text else []
+        waivers = (suppressions.inline(doc.text, loaded.result.path, self.rules, self.as_of, doc.scalar_spans)
+                   if doc.text and doc.usable else [])
         position = doc.locate(("metadata", "id")) if loaded.result.doc_id else (1, 1)
         summary = DocumentSummary(loaded.result.path, loaded.result.kind, loaded.result.doc_id, position)
         return loaded.result, waivers, summary
@@ -367,8 +370,10 @@ STRATEGY_HINT = re.compile(r"^kind:\s*['\"]?Strategy['\"]?\s*(?:#.*)?$", re.M)
 
 
 def _head(path: str) -> str | None:
-    """The start of a file as text, for the cheap "is it a strategy?" test (``None`` if unreadable)."""
+    """The start of a regular file as text, for the cheap "is it a strategy?" test (``None`` otherwise)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # devices and pipes are reported by the loader, never opened here
         with open(path, "rb") as fh:
             return fh.read(200_000).decode("utf-8", "replace")
     except OSError:
@@ -390,10 +395,10 @@ def _process_cached(engine: "Engine", path: str, index: Index, cache) -> tuple:
     """One file's outcome from the cache, or checked now (and stored when it may be)."""
     if cache is None:
         return engine.process(path, index)[:3]
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError:
+    from kpi_policies.load import read_bytes
+
+    raw, _ = read_bytes(path)
+    if raw is None:  # unreadable or not a plain file: the loader reports why
         return engine.process(path, index)[:3]
     key = cache.key(path, raw)
     hit = cache.get(key)
@@ -422,7 +427,7 @@ def _worker_init(policy_request, as_of, ignore_suppressions, strategy_paths, cac
     cache = None
     if cache_args is not None:
         cache = Cache.__new__(Cache)
-        cache.folder, cache.context = cache_args
+        cache.folder, cache.context, cache.secret, cache.enabled = cache_args
         cache.hits = cache.misses = 0
     _WORKER.update(engine=engine, index=index, cache=cache)
 
@@ -440,7 +445,7 @@ def _parallel(engine: "Engine", paths: list[str], positions: list[int], strategy
     items = list(zip(positions, paths))
     size = max(1, min(64, len(items) // (jobs * 4) or 1))
     chunks = [items[k:k + size] for k in range(0, len(items), size)]
-    cache_args = (cache.folder, cache.context) if cache is not None else None
+    cache_args = (cache.folder, cache.context, cache.secret, cache.enabled) if cache is not None else None
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
                              initargs=(engine.policy.request, engine.as_of, engine.ignore_suppressions, strategy_paths,

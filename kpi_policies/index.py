@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,9 @@ def _scan_strategies(root: str) -> dict[str, Entry]:
                 return found
             path = os.path.join(folder, name)
             try:
+                info = os.stat(path)
+                if not stat.S_ISREG(info.st_mode) or info.st_size > 5_000_000:
+                    continue  # never open a device or pipe, nor read a huge file, to look for a strategy
                 with open(path, encoding="utf-8-sig", errors="replace") as fh:
                     head = fh.read(200_000)
             except OSError:

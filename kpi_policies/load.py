@@ -21,6 +21,7 @@ import codecs
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,8 @@ class Document:
         positions: Path tuple -> 1-based ``(line, column)`` of the value.
         key_positions: Path tuple -> 1-based ``(line, column)`` of the key naming it.
         problems: Loading problems, in the order met.
+        scalar_spans: 1-based (line, column, end line, end column) of every quoted or
+            block scalar, so text that looks like a comment inside one is not taken for one.
     """
 
     path: str
@@ -72,6 +75,7 @@ class Document:
     positions: dict = field(default_factory=dict)
     key_positions: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
+    scalar_spans: list = field(default_factory=list)
 
     @property
     def usable(self) -> bool:
@@ -149,14 +153,28 @@ def decode(raw: bytes) -> tuple[str, LoadProblem | None]:
     try:
         return raw.decode(encoding), None
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        # positions count characters, after the BOM, with YAML's line breaks (LF, CRLF, CR)
+        before = exc.object[: exc.start].decode(encoding, errors="replace")
+        line, column = line_and_column(before, len(before))
         return "", LoadProblem(
             "Y003", line, column,
-            f"the file is not valid {encoding.upper().replace('-SIG', '')}: byte 0x{raw[exc.start]:02x} "
+            f"the file is not valid {encoding.upper().replace('-SIG', '')}: byte 0x{exc.object[exc.start]:02x} "
             f"cannot be decoded; save the file as UTF-8",
         )
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of character ``offset`` in ``text``, lines broken by LF, CRLF or CR."""
+    head = text[:offset]
+    lines = _LINE_BREAK.split(head)
+    return len(lines), len(lines[-1]) + 1
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: Characters YAML does not allow in a stream (YAML 1.2.2, section 5.1).
+_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+#: Line breaks of YAML 1.1 that YAML 1.2 reads as ordinary characters.
+_OLD_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 def resolve_scalar(value: str, style: str | None, tag: str | None) -> tuple[Any, str | None]:
@@ -185,12 +203,12 @@ def resolve_scalar(value: str, style: str | None, tag: str | None) -> tuple[Any,
         return None, None
     if value in _BOOL:
         return _BOOL[value], None
-    if _INT10.match(value):
-        return int(value), None
-    if _INT8.match(value):
-        return int(value[2:], 8), None
-    if _INT16.match(value):
-        return int(value[2:], 16), None
+    if _INT10.match(value) or _INT8.match(value) or _INT16.match(value):
+        if len(value) > 40:
+            return None, f"the number {value[:20]}... has {len(value)} digits; no KPI value is that large"
+        if _INT10.match(value):
+            return int(value), None
+        return int(value[2:], 8 if value[1] == "o" else 16), None
     if _FLOAT.match(value):
         number = float(value)
         if math.isinf(number):
@@ -201,6 +219,11 @@ def resolve_scalar(value: str, style: str | None, tag: str | None) -> tuple[Any,
     if tag in _CORE_TAGS:
         return None, f"'{value}' does not fit its tag {tag.rsplit(':', 1)[-1]}"
     return value, None
+
+
+def _weight(text: str) -> int:
+    """How many nodes an aliased scalar counts as: long texts count more, so aliases cannot multiply megabytes."""
+    return 1 + len(text) // 64
 
 
 class _Frame:
@@ -241,10 +264,13 @@ class _Composer:
         scalar, mapping_start, sequence_start = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
         positions, key_positions = self.doc.positions, self.doc.key_positions
         collection_end = (ev.MappingEndEvent, ev.SequenceEndEvent)
+        spans = self.doc.scalar_spans
         for event in events:
             cls = type(event)
             if self.documents > 1 and cls is not ev.DocumentStartEvent:
                 continue
+            if cls is scalar and event.style:  # quoted or block text: comment-like text inside it is data
+                spans.append((event.start_mark.line + 1, event.start_mark.column + 1, event.end_mark.line + 1, event.end_mark.column + 1))
             if cls is scalar and stack and stack[-1].key is _NO_KEY and type(stack[-1].container) is dict:
                 # a mapping key: its text is the key (the hot path; no scalar resolution needed)
                 self.total += 1
@@ -252,14 +278,18 @@ class _Composer:
                 frame.size += 1
                 mark = event.start_mark
                 if event.anchor:
-                    self.anchors[event.anchor] = (event.value, 1, False)
+                    self.anchors[event.anchor] = (event.value, _weight(event.value), False)
                 self._set_key(frame, event.value, (mark.line + 1, mark.column + 1), mark)
+                if self.total > MAX_NODES:
+                    self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
+                    self.doc.data = None
+                    return
                 continue
             if cls is scalar and stack and not event.anchor:
                 frame = stack[-1]
                 container = frame.container
                 mark = event.start_mark
-                if type(container) is dict and frame.key != "<<":
+                if type(container) is dict and frame.key != "<<":  # (a "<<" key may start a merge: slow path)
                     # the value of a mapping key (hot path)
                     key = frame.key
                     frame.key = _NO_KEY
@@ -333,7 +363,7 @@ class _Composer:
                     self.doc.data = None
                     return
                 if event.anchor:
-                    self.anchors[event.anchor] = (value, 1, False)
+                    self.anchors[event.anchor] = (value, _weight(event.value), False)
                 if stack:
                     stack[-1].size += 1
                     self._attach(stack[-1], value, path, pos, event)
@@ -349,6 +379,10 @@ class _Composer:
                     return
                 container: Any = {} if cls is mapping_start else []
                 self.total += 1
+                if self.total > MAX_NODES:
+                    self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
+                    self.doc.data = None
+                    return
                 if event.anchor:
                     self.anchors[event.anchor] = (container, 1, True)
                 if stack:
@@ -484,7 +518,8 @@ def parse_events(text: str):
     report errors as ruamel.yaml ``MarkedYAMLError`` subclasses.
     """
     cparser = _c_parser()
-    if cparser is None:
+    if cparser is None or _OLD_LINE_BREAKS.search(text):
+        # libyaml counts NEL, LS and PS as line breaks (YAML 1.1); YAML 1.2 and editors do not
         yield from YAML(typ="safe", pure=True).parse(text)
         return
     parser = cparser(text)
@@ -518,13 +553,8 @@ def load_text(text: str, path: str = "<string>") -> Document:
         doc.problems.append(LoadProblem("Y001", line, col, message))
     except YAMLError as exc:  # reader errors: characters YAML does not allow
         doc.data = None
-        position = getattr(exc, "position", None)
-        if isinstance(position, int):
-            before = text[:position]
-            line = before.count("\n") + 1
-            col = position - (before.rfind("\n") + 1) + 1
-        else:
-            line, col = 1, 1
+        bad = _NOT_PRINTABLE.search(text)
+        line, col = line_and_column(text, bad.start()) if bad else (1, 1)
         message = re.sub(r'\s*in "<unicode string>", position \d+', "", _one_line(str(exc)))
         doc.problems.append(LoadProblem("Y003", line, col, message))
     except RecursionError:
@@ -546,13 +576,41 @@ def load_bytes(raw: bytes, path: str = "<bytes>") -> Document:
     return load_text(text, path)
 
 
-def load_file(path: str) -> Document:
-    """Read and parse one file; an unreadable file becomes a ``Y010`` problem."""
+#: Largest file read, in bytes (a KPI plan is a few dozen KB).
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def read_bytes(path: str) -> tuple[bytes | None, str | None]:
+    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`, or ``(None, why not)``.
+
+    Devices, FIFOs, sockets and folders are refused without being opened for
+    reading, so ``/dev/zero`` or a named pipe can neither exhaust memory nor hang a run.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return None, f"cannot read the file: {exc.strerror or exc}"
+    if stat.S_ISDIR(info.st_mode):
+        return None, "cannot read the file: it is a folder (is its content readable?)"
+    if not stat.S_ISREG(info.st_mode):
+        return None, "not a regular file (a device, pipe or socket); only plain files are checked"
+    if info.st_size > MAX_FILE_BYTES:
+        return None, f"the file is {info.st_size / 1048576:.0f} MB; plan files larger than {MAX_FILE_BYTES // 1048576} MB are not read"
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return Document(path=path, problems=[LoadProblem("Y010", 1, 1, f"cannot read the file: {exc.strerror or exc}")])
+        return None, f"cannot read the file: {exc.strerror or exc}"
+    if len(raw) > MAX_FILE_BYTES:
+        return None, f"plan files larger than {MAX_FILE_BYTES // 1048576} MB are not read"
+    return raw, None
+
+
+def load_file(path: str) -> Document:
+    """Read and parse one file; an unreadable, oversized or special file becomes a ``Y010`` problem."""
+    raw, problem = read_bytes(path)
+    if raw is None:
+        return Document(path=path, problems=[LoadProblem("Y010", 1, 1, problem)])
     return load_bytes(raw, path)
 
 

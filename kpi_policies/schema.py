@@ -134,21 +134,23 @@ def validate(data: Any) -> tuple[str | None, list[SchemaError]]:
         else:
             errors.append(SchemaError(("apiVersion",), f"apiVersion {api!r} is not supported; use '{API_VERSION}'", rule_id="S002"))
     kind = data.get("kind")
-    if kind not in SCHEMA_FILES:
+    if not isinstance(kind, str) or kind not in SCHEMA_FILES:
         known = ", ".join(SCHEMA_FILES)
         if "kind" not in data:
             errors.append(SchemaError((), f"missing kind: one of {known}", rule_id="S002"))
         else:
-            errors.append(SchemaError(("kind",), f"unknown kind {kind!r}: expected one of {known}{did_you_mean(kind, SCHEMA_FILES)}", rule_id="S002"))
+            errors.append(SchemaError(("kind",), f"unknown kind {_show(kind)}: expected one of {known}{did_you_mean(kind, SCHEMA_FILES)}", rule_id="S002"))
         return None, errors
     if errors:
         return kind, errors
     fast = fast_validator_for(kind)
     if fast is not None and fast.is_valid(data):
         return kind, []
+    seen: set[SchemaError] = set()
     for error in sorted(iter_errors(validator_for(kind), data), key=lambda e: [str(p) for p in e.absolute_path]):
         for explained in _explain(error, data):
-            if explained not in errors:  # "required" reports each missing key once per error
+            if explained not in seen:  # "required" reports each missing key once per error
+                seen.add(explained)
                 errors.append(explained)
     return kind, errors
 
@@ -186,7 +188,7 @@ def read_document(path: str, kind: str):
     from kpi_policies.load import load_file
 
     doc = load_file(path)
-    if not doc.usable:
+    if doc.problems:  # a configuration file has no tolerable YAML problem (duplicate keys included)
         p = doc.problems[0]
         raise DocumentError(f"{path}:{p.line}:{p.column}: {p.message}")
     found, errors = validate(doc.data)
@@ -266,13 +268,18 @@ def _ordinal(n: int) -> str:
 
 def did_you_mean(word: Any, choices) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``word``, or ``""``."""
-    if not isinstance(word, str):
+    if not isinstance(word, str) or len(word) > 100:
         return ""
     close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _show(value: Any) -> str:
+    """A short repr of a value for a message (long texts and containers are cut before formatting)."""
+    if isinstance(value, str) and len(value) > 60:
+        return repr(value[:57]) + "..."
+    if isinstance(value, (list, dict)):
+        return f"a list of {len(value)} items" if isinstance(value, list) else f"a mapping of {len(value)} keys"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -84,10 +84,13 @@ def _attributes(text: str) -> dict[str, str]:
 def validate(s: Suppression, known_rules, as_of: dt.date, until_text: str | None) -> Suppression:
     """Set ``s.problem`` when the suppression cannot be honoured."""
     unknown = [r for r in s.rule_ids if not any(k == r or (r.isalpha() and k.startswith(r)) for k in known_rules)]
+    loading = [r for r in s.rule_ids if r == "Y" or (r.startswith("Y") and r[1:].isdigit())]
     if not s.rule_ids:
         s.problem = ("SU004", "suppression names no rule id: write ignore[RULE_ID] (several separated by commas)")
     elif unknown:
         s.problem = ("SU004", f"suppression names unknown rule {', '.join(unknown)}; `kpi-policies rules` lists them")
+    elif loading and s.source == "inline":
+        s.problem = ("SU004", f"{', '.join(loading)} (YAML syntax and loading) cannot be waived inline: fix the file")
     elif until_text is not None and s.until is None:
         s.problem = ("SU004", f"suppression has until={until_text!r}, not a date in the form YYYY-MM-DD")
     elif not s.reason or not s.reason.strip():
@@ -107,15 +110,33 @@ def _parse_date(text: str | None) -> dt.date | None:
         return None
 
 
-def inline(text: str, file: str, known_rules, as_of: dt.date) -> list[Suppression]:
+def _inside(spans, line: int, column: int) -> bool:
+    """True when (line, column) lies inside one of the quoted or block scalars' spans."""
+    for start_line, start_col, end_line, end_col in spans:
+        if (start_line, start_col) <= (line, column) < (end_line, end_col):
+            return True
+    return False
+
+
+def inline(text: str, file: str, known_rules, as_of: dt.date, spans=()) -> list[Suppression]:
     """The ``# kpi-policies: ignore[...]`` comments of a plan's text.
 
     A comment after content covers its own line; a comment alone on its line
-    covers the next line that is neither blank nor a comment.
+    covers the next line that is neither blank nor a comment. Text inside a
+    quoted or block scalar (``spans``) is data, not a comment. Findings of the
+    Y family cannot be waived inline: a file that could not be read cannot be
+    trusted to say what it waives.
     """
     if _MARK not in text:
         return []
     lines = _LINE_BREAK.split(text)
+    next_content: list[int] = [0] * (len(lines) + 2)  # line -> the next content line after it
+    upcoming = 0
+    for number in range(len(lines), 0, -1):
+        next_content[number] = upcoming
+        stripped = lines[number - 1].strip()
+        if stripped and not stripped.startswith("#"):
+            upcoming = number
     out = []
     for number, line in enumerate(lines, start=1):
         if _MARK not in line:
@@ -124,6 +145,8 @@ def inline(text: str, file: str, known_rules, as_of: dt.date) -> list[Suppressio
         if not match:
             continue
         column = line.index("#", match.start()) + 1
+        if spans and _inside(spans, number, column):
+            continue
         body = match.group("body").strip()
         ignore = _IGNORE.match(body)
         if not ignore:
@@ -134,12 +157,8 @@ def inline(text: str, file: str, known_rules, as_of: dt.date) -> list[Suppressio
         ids = tuple(i.strip().upper() for i in ignore.group("ids").split(",") if i.strip())
         attrs = _attributes(ignore.group("rest"))
         covered = {number}
-        if not line[: column - 1].strip():  # a comment line: covers the next content line
-            for nxt in range(number + 1, len(lines) + 1):
-                stripped = lines[nxt - 1].strip()
-                if stripped and not stripped.startswith("#"):
-                    covered = {nxt}
-                    break
+        if not line[: column - 1].strip() and next_content[number]:  # a comment line: covers the next content line
+            covered = {next_content[number]}
         s = Suppression(ids, attrs.get("reason"), _parse_date(attrs.get("until")), file, number, column, "inline", frozenset(covered))
         out.append(validate(s, known_rules, as_of, attrs.get("until")))
     return out

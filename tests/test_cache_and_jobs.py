@@ -112,3 +112,29 @@ def test_worker_processes_give_the_same_report(repo, jobs):
     text_one = run_cli("check", *AS_OF, "--no-cache", "plans", cwd=repo).stdout
     text_many = run_cli("check", *AS_OF, "--no-cache", "--jobs", jobs, "plans", cwd=repo).stdout
     assert text_one == text_many
+
+
+def test_a_cache_written_elsewhere_is_never_trusted(repo, tmp_path):
+    """A cache committed to the repository (or forged) cannot make a broken plan pass."""
+    check(repo)
+    entries = list((repo / ".kpi-policies-cache").rglob("*.json"))
+    assert entries
+    for entry in entries:  # forge: keep the signature line, empty the findings
+        mac, body = entry.read_text().split("\n", 1)
+        data = json.loads(body)
+        data["result"]["findings"] = []
+        entry.write_text(mac + "\n" + json.dumps(data))
+    assert check(repo) == check(repo, "--no-cache")
+    # another user's key (a clone on another machine) does not match either
+    check(repo)
+    proc_env = {"XDG_CACHE_HOME": str(tmp_path / "other-user")}
+    fresh = run_cli("check", *AS_OF, "--format", "json", "plans", cwd=repo, env=proc_env)
+    assert json.loads(fresh.stdout)["findings"] == check(repo, "--no-cache")[1]
+
+
+def test_a_cache_folder_that_is_a_link_is_not_used(repo, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (repo / ".kpi-policies-cache").symlink_to(elsewhere)
+    assert check(repo) == check(repo, "--no-cache")
+    assert list(elsewhere.iterdir()) == []

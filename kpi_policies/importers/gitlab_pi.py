@@ -223,12 +223,21 @@ def _target_text(value: Any, raw: str | None) -> str | None:
     return raw if raw else str(value)
 
 
+def _lines_of(doc: Document) -> list[str]:
+    """The document's lines, split once per document."""
+    cached = getattr(doc, "_lines", None)
+    if cached is None:
+        cached = doc.text.splitlines()
+        doc._lines = cached
+    return cached
+
+
 def _raw_scalar(doc: Document | None, path: tuple, expected: Any) -> str | None:
     """The text of a plain one-line scalar as written in the file (e.g. ``0.50``)."""
     if doc is None or path not in doc.positions:
         return None
     line, col = doc.positions[path]
-    lines = doc.text.splitlines()
+    lines = _lines_of(doc)
     if not 0 < line <= len(lines):
         return None
     rest = lines[line - 1][col - 1:]

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from kpi_policies.result import RunResult, Severity
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """One printable line: line breaks, escape sequences and other control characters shown escaped."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def render(result: RunResult, **_options) -> str:
@@ -15,7 +24,7 @@ def render(result: RunResult, **_options) -> str:
     for fr in result.files:
         if fr.active:
             blocks.append("\n".join(
-                f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.severity.value}: {f.message}"
+                f"{printable(f.file)}:{f.line}:{f.column}: {f.rule_id} {f.severity.value}: {printable(f.message)}"
                 + (" [audit]" if f.enforcement == "audit" else "") for f in fr.active
             ))
     counts = {s: result.count(s) for s in Severity}

@@ -184,7 +184,7 @@ class GraceParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    grace_days: int = Field(7, ge=0, description="Days allowed past the cadence interval before a review is overdue.")
+    grace_days: int = Field(7, ge=0, le=366, description="Days allowed past the cadence interval before a review is overdue.")
 
 
 class ReviewOverdue(Rule):
@@ -244,13 +244,20 @@ class ReviewOverdue(Rule):
                 continue
             if period.end is None or ctx.as_of <= period.end:
                 since = last.date if last else period.start
-                due = since + interval + dt.timedelta(days=params.grace_days)
+                try:
+                    due = since + interval + dt.timedelta(days=params.grace_days)
+                except OverflowError:
+                    continue  # due after the year 9999: not overdue
                 if ctx.as_of > due:
                     what = f"was last reviewed on {last.date.isoformat()}" if last else f"has no review since the plan started on {period.start.isoformat()}"
                     yield Violation(where, f"KPI {kpi.id} is reviewed {ADVERBS[review.cadence]} but {what}; "
                                            f"a review was due by {due.isoformat()} ({params.grace_days} days' grace), as of {ctx.as_of.isoformat()}")
             else:
-                if last is None or last.date < period.end - interval:
+                try:
+                    earliest = period.end - interval
+                except OverflowError:
+                    earliest = dt.date.min
+                if last is None or last.date < earliest:
                     what = f"the last review was on {last.date.isoformat()}" if last else "no review was logged"
                     yield Violation(where, f"the plan ended on {period.end.isoformat()}, but {what}: KPI {kpi.id} is reviewed "
                                            f"{ADVERBS[review.cadence]}, so its last review belongs within {interval.days} days of the end")
