@@ -285,7 +285,7 @@ class Engine:
         checked = {r.doc_id for r in results if r.doc_id}
         waivers = []
         for s in self.policy.suppressions:
-            until = suppressions._parse_date(s.until)
+            until = suppressions.parse_date(s.until)
             w = suppressions.Suppression(tuple(s.rules), s.reason, until, s.file, s.line, s.column, "policy",
                                          plan_id=s.plan, object_id=s.kpi, pointer=s.pointer)
             waivers.append(suppressions.validate(w, self.rules, self.as_of, s.until))

@@ -59,10 +59,6 @@ class Index:
         """Record a plan or strategy of this run."""
         self.entries.append(entry)
 
-    def with_id(self, doc_id: str) -> list[Entry]:
-        """Every plan and strategy of this run with this id (more than one is a GL007 finding)."""
-        return [e for e in self.entries if e.id == doc_id]
-
     def strategy(self, strategy_id: str, near: str) -> Entry | None:
         """The strategy with this id: from this run, else from the repository holding ``near``."""
         for entry in self.entries:

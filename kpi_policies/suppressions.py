@@ -101,7 +101,8 @@ def validate(s: Suppression, known_rules, as_of: dt.date, until_text: str | None
     return s
 
 
-def _parse_date(text: str | None) -> dt.date | None:
+def parse_date(text: str | None) -> dt.date | None:
+    """A ``YYYY-MM-DD`` date, or ``None`` for anything else."""
     if text is None or len(text) != 10:
         return None
     try:
@@ -159,7 +160,7 @@ def inline(text: str, file: str, known_rules, as_of: dt.date, spans=()) -> list[
         covered = {number}
         if not line[: column - 1].strip() and next_content[number]:  # a comment line: covers the next content line
             covered = {next_content[number]}
-        s = Suppression(ids, attrs.get("reason"), _parse_date(attrs.get("until")), file, number, column, "inline", frozenset(covered))
+        s = Suppression(ids, attrs.get("reason"), parse_date(attrs.get("until")), file, number, column, "inline", frozenset(covered))
         out.append(validate(s, known_rules, as_of, attrs.get("until")))
     return out
 
