@@ -24,7 +24,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 
-from kpi_policies.report.paths import repo_relative, workspace_root
+from kpi_policies.paths import repo_relative, workspace_root
 from kpi_policies.result import FileResult, Finding, RunResult
 
 VERSION = 1

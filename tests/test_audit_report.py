@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from kpi_policies import __version__
-from kpi_policies.report.audit import EXPIRY_WARNING_DAYS, progress_share
+from kpi_policies.audit.register import EXPIRY_WARNING_DAYS
+from kpi_policies.audit.progress import progress_share
 from kpi_policies.rules.registry import get_rule
 
 from conftest import ROOT, run_cli, shared

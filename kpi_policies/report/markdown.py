@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-from kpi_policies.report.paths import repo_relative, uri_of, workspace_root
+from kpi_policies.paths import repo_relative, uri_of, workspace_root
 from kpi_policies.result import RunResult, Severity
 
 ICONS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}

@@ -20,7 +20,7 @@ import hashlib
 import json
 
 from kpi_policies import __version__
-from kpi_policies.report.paths import uri_of, workspace_root
+from kpi_policies.paths import uri_of, workspace_root
 from kpi_policies.result import Finding, RunResult, Severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -16,7 +16,7 @@ import click
 
 from kpi_policies import __version__
 
-from kpi_policies.cli_common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IsoDate, emit as _emit, fail as _fail, prepare_run
+from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IsoDate, emit as _emit, fail as _fail, prepare_run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -285,7 +285,7 @@ def main() -> None:
 
 
 def _register_report() -> None:
-    from kpi_policies.report.audit import report_command
+    from kpi_policies.cli.report import report_command
 
     cli.add_command(report_command)
 

@@ -4,7 +4,7 @@ The page holds its CSS and its SVG pictures inline; it has no script and
 fetches nothing (no font, no image, no stylesheet), so it reads the same
 offline, in a mail attachment or printed to PDF. Plan text is untrusted: the
 template environment escapes every value (``autoescape=True``), and the
-pictures escape their text themselves (:mod:`kpi_policies.report.audit_svg`).
+pictures escape their text themselves (:mod:`kpi_policies.audit.svg`).
 The template is ``kpi_policies/templates/audit.html.j2`` (with ``audit.css``).
 """
 
@@ -16,8 +16,8 @@ import re
 import jinja2
 from markupsafe import Markup, escape
 
-from kpi_policies.report import audit_svg
-from kpi_policies.report.audit import EXPIRY_WARNING_DAYS
+from kpi_policies.audit import svg as audit_svg
+from kpi_policies.audit.register import EXPIRY_WARNING_DAYS
 
 OUTCOME_WORDS = {"pass": "pass", "fail": "fail", "suppressed": "suppressed", "not_applicable": "n/a"}
 STATUS_WORDS = {"reached": "target reached", "on_track": "on track", "behind": "behind", "moving_away": "moving away",
@@ -96,7 +96,7 @@ def environment() -> jinja2.Environment:
 
 
 def render_html(report: dict) -> str:
-    """The HTML page of a report built by :func:`kpi_policies.report.audit.build_report`.
+    """The HTML page of a report built by :func:`kpi_policies.audit.collect.build_report`.
 
     Returns:
         The whole document (``<!DOCTYPE html>`` ... ``</html>``), ending in a newline.

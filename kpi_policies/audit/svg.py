@@ -204,7 +204,7 @@ def goal_tree_svg(tree: dict, ident: str, title: str) -> Markup:
     """The goal tree of a plan as an SVG diagram.
 
     Args:
-        tree: ``{"nodes", "edges"}`` as :func:`kpi_policies.report.audit.goal_tree` returns.
+        tree: ``{"nodes", "edges"}`` as :func:`kpi_policies.audit.goal_tree.goal_tree` returns.
         ident: A prefix that makes the picture's element ids unique in the page.
         title: The picture's title (the plan's name), untrusted text.
 
@@ -355,7 +355,7 @@ def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
     """One KPI's progress as a small time chart.
 
     Args:
-        kpi: A KPI entry of the report (see :func:`kpi_policies.report.audit.kpi_progress`).
+        kpi: A KPI entry of the report (see :func:`kpi_policies.audit.progress.kpi_progress`).
         period: The plan period ``{"start", "end"}`` (ISO dates) or ``None``.
         ident: A prefix that makes the chart's element ids unique in the page.
 

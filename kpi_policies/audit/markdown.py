@@ -9,8 +9,8 @@ Plan text is escaped for Markdown tables (no raw HTML, links or pipes get throug
 
 from __future__ import annotations
 
-from kpi_policies.report.audit import EXPIRY_WARNING_DAYS
-from kpi_policies.report.audit_html import STATUS_WORDS, num, pct
+from kpi_policies.audit.register import EXPIRY_WARNING_DAYS
+from kpi_policies.audit.html import STATUS_WORDS, num, pct
 from kpi_policies.report.markdown import _cell, _code
 
 #: Most findings listed per file; the rest are counted.
@@ -18,7 +18,7 @@ MAX_FINDINGS = 30
 
 
 def render_markdown(report: dict) -> str:
-    """The Markdown text of a report built by :func:`kpi_policies.report.audit.build_report`."""
+    """The Markdown text of a report built by :func:`kpi_policies.audit.collect.build_report`."""
     ev, sm = report["evidence"], report["summary"]
     out = [f"## KPI plan audit report: {sm['verdict']}", "",
            f"{sm['files']} file(s) ({sm['plans']} plan(s), {sm['kpis']} KPIs) checked as of **{ev['as_of']}** "

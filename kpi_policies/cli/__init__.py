@@ -1,0 +1,10 @@
+"""The ``kpi-policies`` command line: each command parses its options and calls the engine.
+
+``app`` holds the command group and :func:`main`; ``common`` the helpers the
+commands share (dates, one-line errors, writing outputs, setting up a run);
+``report`` the audit report command.
+"""
+
+from kpi_policies.cli.app import cli, main
+
+__all__ = ["cli", "main"]
