@@ -83,7 +83,10 @@ class Cache:
 
     def __init__(self, root: str, context: str):
         self.folder = os.path.join(cache_dir(root), f"v{FORMAT}")
-        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{context}".encode()).hexdigest()
+        from kpi_policies.i18n import language
+
+        # Messages are stored in the language of the run that wrote them.
+        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{context}\x1f{language()}".encode()).hexdigest()
         self.hits = 0
         self.misses = 0
         self.secret = _signing_key()

@@ -16,11 +16,13 @@ import click
 
 from kpi_policies import __version__
 
-from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IsoDate, emit as _emit, fail as _fail, prepare_run
+from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IsoDate, emit as _emit, fail as _fail, prepare_run, choose_language
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="kpi-policies")
+@click.option("--lang", type=click.Choice(["en", "vi"]), default=None, expose_value=False, is_eager=True, callback=choose_language,
+              help="Language of messages and reports: en (English) or vi (tiếng Việt). Default: the project configuration's lang, else the locale (LANG), else en.")
 def cli() -> None:
     """Validate KPI plans kept as YAML: schema plus goal-linkage, feasibility,
     measurement, review-cadence and KPI-fit rules, with the exact line and

@@ -73,3 +73,39 @@ def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: b
     except (DiscoveryError, PolicyError, ConfigError, BaselineError) as exc:
         fail(str(exc))
     return settings, files, engine, baseline
+
+
+def choose_language(ctx: click.Context, _param, cli_lang: str | None) -> str:
+    """``--lang`` callback: activate the language of this run and translate the commands' help.
+
+    ``--lang``, else the configuration's ``lang``, else the locale. Help texts
+    with a translation in the catalog are shown translated (click's own texts
+    follow gettext).
+    """
+    from kpi_policies import i18n
+
+    config_lang = None
+    if not cli_lang:
+        from kpi_policies.settings import ConfigError, load_settings
+
+        try:
+            config_lang = load_settings().lang
+        except (ConfigError, OSError):
+            pass  # the command reports a broken configuration itself
+    lang = i18n.set_language(i18n.resolve(cli_lang, config_lang))
+    translate_help(ctx.find_root().command)
+    return lang
+
+
+def translate_help(command: click.Command) -> None:
+    """Show the help texts of ``command`` and its subcommands in the active language (English kept aside)."""
+    from kpi_policies.i18n import _
+
+    for obj in [command, *command.params]:
+        for attr in ("help", "short_help"):
+            original = getattr(obj, f"_kpi_{attr}", getattr(obj, attr, None))
+            if original:
+                setattr(obj, f"_kpi_{attr}", original)
+                setattr(obj, attr, _(original))
+    for sub in getattr(command, "commands", {}).values():
+        translate_help(sub)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpi_policies.i18n import _
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 
@@ -44,12 +45,12 @@ class MissingBaseline(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.baseline is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no baseline; add `baseline: {{value: ..., period: ...}}` measured before the plan",
+                yield Violation(kpi.path, _("KPI {kpi} has no baseline; add `baseline: {{value: ..., period: ...}}` measured before the plan").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("baseline",))
             elif kpi.baseline.value is None:
-                yield Violation(kpi.path + ("baseline",), f"the baseline of KPI {kpi.id} has no value", missing=kpi.path + ("baseline", "value"))
+                yield Violation(kpi.path + ("baseline",), _("the baseline of KPI {kpi} has no value").format(kpi=kpi.id), missing=kpi.path + ("baseline", "value"))
             elif kpi.baseline.period is None:
-                yield Violation(kpi.path + ("baseline",), f"the baseline of KPI {kpi.id} does not say which period it was measured in (`period`, e.g. 2026)",
+                yield Violation(kpi.path + ("baseline",), _("the baseline of KPI {kpi} does not say which period it was measured in (`period`, e.g. 2026)").format(kpi=kpi.id),
                                 missing=kpi.path + ("baseline", "period"))
 
 
@@ -83,10 +84,10 @@ class MissingTarget(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.target is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no target; add `target: {{value: ..., due: YYYY-MM-DD}}`",
+                yield Violation(kpi.path, _("KPI {kpi} has no target; add `target: {{value: ..., due: YYYY-MM-DD}}`").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("target",))
             elif kpi.target.value is None:
-                yield Violation(kpi.path + ("target",), f"the target of KPI {kpi.id} has no value", missing=kpi.path + ("target", "value"))
+                yield Violation(kpi.path + ("target",), _("the target of KPI {kpi} has no value").format(kpi=kpi.id), missing=kpi.path + ("target", "value"))
 
 
 class MissingDeadline(Rule):
@@ -118,7 +119,7 @@ class MissingDeadline(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.target is not None and kpi.target.due is None:
-                yield Violation(kpi.path + ("target",), f"the target of KPI {kpi.id} has no deadline (`due`, a date inside the plan period)",
+                yield Violation(kpi.path + ("target",), _("the target of KPI {kpi} has no deadline (`due`, a date inside the plan period)").format(kpi=kpi.id),
                                 missing=kpi.path + ("target", "due"))
 
 
@@ -162,13 +163,13 @@ class TargetAgainstDirection(Rule):
             if base is None or target is None:
                 continue
             if kpi.direction == "increase" and target <= base:
-                word = "equal to" if target == base else "below"
-                yield Violation(kpi.path + ("target", "value"),
-                                f"KPI {kpi.id} should increase, but its target {_num(target)} is {word} its baseline {_num(base)}")
+                text = (_("KPI {kpi} should increase, but its target {target} is equal to its baseline {baseline}") if target == base
+                        else _("KPI {kpi} should increase, but its target {target} is below its baseline {baseline}"))
+                yield Violation(kpi.path + ("target", "value"), text.format(kpi=kpi.id, target=_num(target), baseline=_num(base)))
             elif kpi.direction == "decrease" and target >= base:
-                word = "equal to" if target == base else "above"
-                yield Violation(kpi.path + ("target", "value"),
-                                f"KPI {kpi.id} should decrease, but its target {_num(target)} is {word} its baseline {_num(base)}")
+                text = (_("KPI {kpi} should decrease, but its target {target} is equal to its baseline {baseline}") if target == base
+                        else _("KPI {kpi} should decrease, but its target {target} is above its baseline {baseline}"))
+                yield Violation(kpi.path + ("target", "value"), text.format(kpi=kpi.id, target=_num(target), baseline=_num(base)))
 
 
 class ChangeLimitParams(BaseModel):
@@ -226,13 +227,15 @@ class ChangeBeyondLimit(Rule):
             if base == 0:
                 if target != 0:
                     yield Violation(kpi.path + ("target", "value"),
-                                    f"KPI {kpi.id} starts from a baseline of 0, so any target is an unbounded change; add `target.justification`")
+                                    _("KPI {kpi} starts from a baseline of 0, so any target is an unbounded change; add `target.justification`").format(kpi=kpi.id))
                 continue
             change = abs(target - base) / abs(base) * 100
             if change > params.max_change_percent:
                 yield Violation(kpi.path + ("target", "value"),
-                                f"the target of KPI {kpi.id} is {change:.0f}% away from its baseline ({_num(base)} -> {_num(target)}), "
-                                f"beyond the {params.max_change_percent:g}% allowed without `target.justification`")
+                                _("the target of KPI {kpi} is {change}% away from its baseline ({baseline} -> {target}), "
+                                  "beyond the {limit}% allowed without `target.justification`").format(
+                                    kpi=kpi.id, change=f"{change:.0f}", baseline=_num(base), target=_num(target),
+                                    limit=f"{params.max_change_percent:g}"))
 
 
 class DueOutsidePeriod(Rule):
@@ -268,10 +271,11 @@ class DueOutsidePeriod(Rule):
             return
         for kpi in ctx.kpis():
             if kpi.target is not None and kpi.target.due is not None and not period.contains(kpi.target.due):
-                side = "after the plan period ends" if kpi.target.due > period.end else "before the plan period starts"
+                text = (_("the target of KPI {kpi} is due {due}, after the plan period ends ({start} to {end})")
+                        if kpi.target.due > period.end
+                        else _("the target of KPI {kpi} is due {due}, before the plan period starts ({start} to {end})"))
                 yield Violation(kpi.path + ("target", "due"),
-                                f"the target of KPI {kpi.id} is due {kpi.target.due.isoformat()}, {side} "
-                                f"({period.start.isoformat()} to {period.end.isoformat()})")
+                                text.format(kpi=kpi.id, due=kpi.target.due.isoformat(), start=period.start.isoformat(), end=period.end.isoformat()))
 
 
 class PercentOutOfRange(Rule):
@@ -314,17 +318,20 @@ class PercentOutOfRange(Rule):
                 continue
             values = []
             if kpi.baseline is not None and kpi.baseline.value is not None:
-                values.append((kpi.path + ("baseline", "value"), "baseline", kpi.baseline.value))
+                values.append((kpi.path + ("baseline", "value"), _("the baseline of KPI {kpi} is {value}"), kpi.baseline.value, {}))
             if kpi.target is not None and kpi.target.value is not None:
-                values.append((kpi.path + ("target", "value"), "target", kpi.target.value))
+                values.append((kpi.path + ("target", "value"), _("the target of KPI {kpi} is {value}"), kpi.target.value, {}))
             if kpi.review is not None:
                 for entry in kpi.review.log:
                     if entry.actual is not None:
-                        values.append((entry.path + ("actual",), f"actual value of the review on {entry.date}", entry.actual))
-            for path, what, value in values:
+                        values.append((entry.path + ("actual",), _("the actual value of the review on {date} of KPI {kpi} is {value}"),
+                                       entry.actual, {"date": entry.date}))
+            for path, what, value, extra in values:
                 if (low is not None and value < low) or (high is not None and value > high):
-                    bounds = f"{_num(low) if low is not None else '-inf'} to {_num(high) if high is not None else 'no upper bound'}"
-                    yield Violation(path, f"the {what} of KPI {kpi.id} is {_num(value)}, outside the range {bounds} of metric {kpi.metric or kpi.unit}")
+                    bounds = _("{low} to {high}").format(low=_num(low) if low is not None else "-inf",
+                                                          high=_num(high) if high is not None else _("no upper bound"))
+                    yield Violation(path, what.format(kpi=kpi.id, value=_num(value), **extra) + _(", outside the range {bounds} of metric {metric}").format(
+                        bounds=bounds, metric=kpi.metric or kpi.unit))
 
 
 def _num(value: float) -> str:
