@@ -133,9 +133,17 @@ def format_number(value: float | int, lang: str | None = None) -> str:
     return format_decimal(value, format="#,##0.####", locale=lang)
 
 
-def format_date(value: dt.date, lang: str | None = None) -> str:
-    """A date in a human report: ISO (``2026-12-31``) in English, ``31/12/2026`` in Vietnamese."""
+def format_date(value: dt.date | str, lang: str | None = None) -> str:
+    """A date (or ISO date text) in a human report: ISO (``2026-12-31``) in English, ``31/12/2026`` in Vietnamese.
+
+    Text that is not an ISO date is returned as it is.
+    """
     lang = lang or _active
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
     if lang == DEFAULT:
         return value.isoformat()
     from babel.dates import format_date as _format_date

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported when first needed: most documents never need the P
     import jsonschema
     from referencing import Registry
 
+from kpi_policies.i18n import N_, _, language
 from kpi_policies.resources import load_schema
 
 API_VERSION = "kpi-policies/v1"
@@ -124,22 +125,25 @@ def validate(data: Any) -> tuple[str | None, list[SchemaError]]:
     """
     if not isinstance(data, dict):
         found = type(data).__name__ if data is not None else "nothing"
-        found = {"list": "a list", "str": "a plain text", "int": "a number", "float": "a number", "bool": "a boolean"}.get(found, found)
-        return None, [SchemaError((), f"a kpi-policies file is a mapping with apiVersion and kind, but this document is {found}", rule_id="S002")]
+        found = {"list": _("a list"), "str": _("a plain text"), "int": _("a number"), "float": _("a number"), "bool": _("a boolean"),
+                 "nothing": _("nothing")}.get(found, found)
+        return None, [SchemaError((), _("a kpi-policies file is a mapping with apiVersion and kind, but this document is {found}").format(found=found),
+                                  rule_id="S002")]
     errors: list[SchemaError] = []
     api = data.get("apiVersion")
     if api != API_VERSION:
         if "apiVersion" not in data:
-            errors.append(SchemaError((), f"missing apiVersion: a kpi-policies file starts with 'apiVersion: {API_VERSION}'", rule_id="S002"))
+            errors.append(SchemaError((), _("missing apiVersion: a kpi-policies file starts with 'apiVersion: {api}'").format(api=API_VERSION), rule_id="S002"))
         else:
-            errors.append(SchemaError(("apiVersion",), f"apiVersion {api!r} is not supported; use '{API_VERSION}'", rule_id="S002"))
+            errors.append(SchemaError(("apiVersion",), _("apiVersion {found} is not supported; use '{api}'").format(found=repr(api), api=API_VERSION), rule_id="S002"))
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in SCHEMA_FILES:
         known = ", ".join(SCHEMA_FILES)
         if "kind" not in data:
-            errors.append(SchemaError((), f"missing kind: one of {known}", rule_id="S002"))
+            errors.append(SchemaError((), _("missing kind: one of {kinds}").format(kinds=known), rule_id="S002"))
         else:
-            errors.append(SchemaError(("kind",), f"unknown kind {_show(kind)}: expected one of {known}{did_you_mean(kind, SCHEMA_FILES)}", rule_id="S002"))
+            errors.append(SchemaError(("kind",), _("unknown kind {found}: expected one of {kinds}").format(found=_show(kind), kinds=known) + did_you_mean(kind, SCHEMA_FILES),
+                                      rule_id="S002"))
         return None, errors
     if errors:
         return kind, errors
@@ -230,8 +234,10 @@ def prune(data: Any, errors: list[SchemaError]) -> Any:
     return data
 
 
-_SECTION_WORDS = {"goals": "goal", "objectives": "objective", "kpis": "KPI", "initiatives": "initiative",
-                  "tools": "tool", "metrics": "metric"}
+#: Section -> (item named by its id, item named by its position); English, translated when shown.
+_SECTION_WORDS = {"goals": (N_("goal {id}"), N_("the {n} goal")), "objectives": (N_("objective {id}"), N_("the {n} objective")),
+                  "kpis": (N_("KPI {id}"), N_("the {n} KPI")), "initiatives": (N_("initiative {id}"), N_("the {n} initiative")),
+                  "tools": (N_("tool {id}"), N_("the {n} tool")), "metrics": (N_("metric {id}"), N_("the {n} metric"))}
 
 
 def dotted(path: tuple, data: Any = None) -> str:
@@ -249,8 +255,8 @@ def dotted(path: tuple, data: Any = None) -> str:
         if isinstance(data, dict) and isinstance(data.get(rest[0]), list) and rest[1] < len(data[rest[0]]):
             item = data[rest[0]][rest[1]]
         ident = item.get("id") if isinstance(item, dict) else None
-        word = _SECTION_WORDS[rest[0]]
-        out = f"{word} {ident}" if isinstance(ident, str) and ident else f"the {_ordinal(rest[1] + 1)} {word}"
+        by_id, by_position = _SECTION_WORDS[rest[0]]
+        out = _(by_id).format(id=ident) if isinstance(ident, str) and ident else _(by_position).format(n=_ordinal(rest[1] + 1))
         rest = rest[2:]
         if rest:
             out += ": "
@@ -258,10 +264,12 @@ def dotted(path: tuple, data: Any = None) -> str:
     for step in rest:
         tail += f" #{step + 1}" if isinstance(step, int) else (f".{step}" if tail else str(step))
     out += tail
-    return out or "the document"
+    return out or _("the document")
 
 
 def _ordinal(n: int) -> str:
+    if language() == "vi":
+        return f"thứ {n}"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -271,7 +279,7 @@ def did_you_mean(word: Any, choices) -> str:
     if not isinstance(word, str) or len(word) > 100:
         return ""
     close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return _(" (did you mean '{word}'?)").format(word=close[0]) if close else ""
 
 
 def _show(value: Any) -> str:
@@ -279,7 +287,7 @@ def _show(value: Any) -> str:
     if isinstance(value, str) and len(value) > 60:
         return repr(value[:57]) + "..."
     if isinstance(value, (list, dict)):
-        return f"a list of {len(value)} items" if isinstance(value, list) else f"a mapping of {len(value)} keys"
+        return (_("a list of {n} items") if isinstance(value, list) else _("a mapping of {n} keys")).format(n=len(value))
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -287,14 +295,14 @@ def _show(value: Any) -> str:
 def _split_hint(key: str) -> str:
     """A hint for keys that come from a value split at a comma inside ``{...}``."""
     if key.strip().isdigit():
-        return " (a number written with a thousands separator, like 585,000, is split at the comma: write 585000)"
+        return _(" (a number written with a thousands separator, like 585,000, is split at the comma: write 585000)")
     if " " in key.strip():
-        return " (a comma inside an unquoted value in {...} splits it: quote the value)"
+        return _(" (a comma inside an unquoted value in {...} splits it: quote the value)")
     return ""
 
 
-_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a text", "number": "a number",
-               "integer": "a whole number", "boolean": "true or false", "null": "empty"}
+_TYPE_NAMES = {"object": N_("a mapping"), "array": N_("a list"), "string": N_("a text"), "number": N_("a number"),
+               "integer": N_("a whole number"), "boolean": N_("true or false"), "null": N_("empty")}
 
 
 def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[SchemaError]:
@@ -305,37 +313,39 @@ def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[Sche
     value = error.instance
     if kind == "required":
         missing = [name for name in error.validator_value if isinstance(value, dict) and name not in value]
-        return [SchemaError(path, f"{where} is missing required key '{name}'", on_key=True, rule_id="S004") for name in missing]
+        return [SchemaError(path, _("{where} is missing required key '{name}'").format(where=where, name=name), on_key=True, rule_id="S004") for name in missing]
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         extras = [k for k in value if k not in allowed and not k.startswith("x-")] if isinstance(value, dict) else []
         return [
-            SchemaError(path + (k,), f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}"
-                        + _split_hint(k),
+            SchemaError(path + (k,), _("unknown key '{key}' in {where}").format(key=k, where=where) + did_you_mean(k, allowed)
+                        + _("; allowed: {keys}").format(keys=", ".join(allowed)) + _split_hint(k),
                         on_key=True, rule_id="S003")
             for k in extras
         ]
     if kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        names = " or ".join(_TYPE_NAMES.get(t, t) for t in wanted)
-        return [SchemaError(path, f"{where} must be {names}, not {_show(value)}")]
+        names = _(" or ").join(_(_TYPE_NAMES.get(t, t)) for t in wanted)
+        return [SchemaError(path, _("{where} must be {names}, not {found}").format(where=where, names=names, found=_show(value)))]
     if kind == "enum":
         options = ", ".join(str(o) for o in error.validator_value)
-        return [SchemaError(path, f"{where} is {_show(value)}, not one of: {options}{did_you_mean(value, error.validator_value)}")]
+        return [SchemaError(path, _("{where} is {found}, not one of: {options}").format(where=where, found=_show(value), options=options)
+                            + did_you_mean(value, error.validator_value))]
     if kind == "const":
-        return [SchemaError(path, f"{where} must be {error.validator_value!r}, not {_show(value)}")]
+        return [SchemaError(path, _("{where} must be {wanted}, not {found}").format(where=where, wanted=repr(error.validator_value), found=_show(value)))]
     if kind == "format" and error.validator_value == "date":
-        return [SchemaError(path, f"{where} is {_show(value)}, not a real date in the form YYYY-MM-DD")]
+        return [SchemaError(path, _("{where} is {found}, not a real date in the form YYYY-MM-DD").format(where=where, found=_show(value)))]
     if kind == "pattern":
-        return [SchemaError(path, f"{where} {_show(value)} is not a valid id: use letters, digits, '.', '_' or '-', starting with a letter or digit")]
+        return [SchemaError(path, _("{where} {found} is not a valid id: use letters, digits, '.', '_' or '-', starting with a letter or digit").format(
+            where=where, found=_show(value)))]
     if kind == "minLength":
-        return [SchemaError(path, f"{where} must not be empty")]
+        return [SchemaError(path, _("{where} must not be empty").format(where=where))]
     if kind == "maxLength":
-        return [SchemaError(path, f"{where} is longer than {error.validator_value} characters")]
+        return [SchemaError(path, _("{where} is longer than {n} characters").format(where=where, n=error.validator_value))]
     if kind == "minItems":
-        return [SchemaError(path, f"{where} needs at least {error.validator_value} item(s)")]
+        return [SchemaError(path, _("{where} needs at least {n} item(s)").format(where=where, n=error.validator_value))]
     if kind == "uniqueItems":
-        return [SchemaError(path, f"{where} lists the same item more than once")]
+        return [SchemaError(path, _("{where} lists the same item more than once").format(where=where))]
     if kind == "propertyNames":
-        return [SchemaError(path, f"{where} has a key that is not allowed here: {error.message}")]
+        return [SchemaError(path, _("{where} has a key that is not allowed here: {detail}").format(where=where, detail=error.message))]
     return [SchemaError(path, f"{where}: {error.message}")]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from kpi_policies.i18n import _
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 from kpi_policies.schema import did_you_mean
@@ -75,10 +76,11 @@ class UnknownMetric(Rule):
         known = list(ctx.catalog.metrics)
         for kpi in ctx.kpis():
             if is_blank(kpi.metric):
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} names no catalog metric (`metric`), so its fit cannot be judged",
+                yield Violation(kpi.path, _("KPI {kpi} names no catalog metric (`metric`), so its fit cannot be judged").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("metric",))
             elif kpi.metric not in ctx.catalog.metrics:
-                yield Violation(kpi.path + ("metric",), f"metric '{kpi.metric}' of KPI {kpi.id} is not in the metric catalog{did_you_mean(kpi.metric, known)}")
+                yield Violation(kpi.path + ("metric",), _("metric '{metric}' of KPI {kpi} is not in the metric catalog").format(metric=kpi.metric, kpi=kpi.id)
+                                + did_you_mean(kpi.metric, known))
 
 
 class DirectionAgainstMetric(Rule):
@@ -117,8 +119,8 @@ class DirectionAgainstMetric(Rule):
             wanted = "increase" if metric.better == "higher" else "decrease"
             if kpi.direction != wanted:
                 yield Violation(kpi.path + ("direction",),
-                                f"KPI {kpi.id} is set to {kpi.direction}, but {metric.name} is better {metric.better}: "
-                                f"use `direction: {wanted}`")
+                                _("KPI {kpi} is set to {direction}, but {metric} is better {better}: use `direction: {wanted}`").format(
+                                    kpi=kpi.id, direction=kpi.direction, metric=metric.name, better=metric.better, wanted=wanted))
 
 
 class UnitMismatch(Rule):
@@ -152,7 +154,7 @@ class UnitMismatch(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if is_blank(kpi.unit):
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no unit (`unit`: a currency code such as USD or VND, percent, count, ratio, score or days)",
+                yield Violation(kpi.path, _("KPI {kpi} has no unit (`unit`: a currency code such as USD or VND, percent, count, ratio, score or days)").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("unit",))
                 continue
             metric = ctx.catalog.get(kpi.metric)
@@ -160,9 +162,11 @@ class UnitMismatch(Rule):
                 continue
             kind = unit_kind(kpi.unit)
             if kind not in _UNIT_FITS[metric.unit]:
-                expected = "an ISO 4217 currency code such as USD, EUR or VND" if metric.unit == "currency" else " or ".join(sorted(_UNIT_FITS[metric.unit]))
+                expected = (_("an ISO 4217 currency code such as USD, EUR or VND") if metric.unit == "currency"
+                            else _(" or ").join(sorted(_UNIT_FITS[metric.unit])))
                 yield Violation(kpi.path + ("unit",),
-                                f"KPI {kpi.id} is in '{kpi.unit}', but {metric.name} is measured in {metric.unit}: use {expected}")
+                                _("KPI {kpi} is in '{unit}', but {metric} is measured in {metric_unit}: use {expected}").format(
+                                    kpi=kpi.id, unit=kpi.unit, metric=metric.name, metric_unit=metric.unit, expected=expected))
 
 
 class MetricOffGoal(Rule):
@@ -206,5 +210,7 @@ class MetricOffGoal(Rule):
                 continue
             if goal.type not in metric.goal_types:
                 yield Violation(kpi.path + ("metric",),
-                                f"KPI {kpi.id} measures {metric.name}, which serves {', '.join(metric.goal_types)}, "
-                                f"but its objective {objective.id} serves goal {goal.id} ({goal.type})")
+                                _("KPI {kpi} measures {metric}, which serves {goal_types}, "
+                                  "but its objective {objective} serves goal {goal} ({goal_type})").format(
+                                    kpi=kpi.id, metric=metric.name, goal_types=", ".join(metric.goal_types),
+                                    objective=objective.id, goal=goal.id, goal_type=goal.type))

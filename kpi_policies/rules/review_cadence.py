@@ -12,14 +12,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpi_policies.i18n import N_, _
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 from kpi_policies.schema import did_you_mean
 
 #: Cadence -> longest interval between two reviews, in days.
 CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 31, "quarterly": 92, "semiannual": 183, "annual": 366}
-ADVERBS = {"weekly": "weekly", "biweekly": "every two weeks", "monthly": "monthly", "quarterly": "quarterly",
-           "semiannual": "every six months", "annual": "annually"}
+#: Cadence -> how often, in words (English; pass through ``_`` when shown).
+ADVERBS = {"weekly": N_("weekly"), "biweekly": N_("every two weeks"), "monthly": N_("monthly"), "quarterly": N_("quarterly"),
+           "semiannual": N_("every six months"), "annual": N_("annually")}
 _ALIASES = {"yearly": "annual", "fortnightly": "biweekly", "half-yearly": "semiannual", "daily": None}
 
 Cadence = Literal["weekly", "biweekly", "monthly", "quarterly", "semiannual", "annual"]
@@ -55,10 +57,10 @@ class MissingCadence(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.review is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no review; add `review: {{cadence: ..., reviewer: ...}}`",
+                yield Violation(kpi.path, _("KPI {kpi} has no review; add `review: {{cadence: ..., reviewer: ...}}`").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("review",))
             elif is_blank(kpi.review.cadence):
-                yield Violation(kpi.path + ("review",), f"KPI {kpi.id} has no review cadence (`review.cadence`: one of {', '.join(CADENCE_DAYS)})",
+                yield Violation(kpi.path + ("review",), _("KPI {kpi} has no review cadence (`review.cadence`: one of {cadences})").format(kpi=kpi.id, cadences=", ".join(CADENCE_DAYS)),
                                 missing=kpi.path + ("review", "cadence"))
 
 
@@ -93,9 +95,10 @@ class UnknownCadence(Rule):
             cadence = kpi.review.cadence if kpi.review else None
             if not is_blank(cadence) and cadence not in CADENCE_DAYS:
                 hint = _ALIASES.get(cadence.lower()) if cadence.lower() in _ALIASES else None
-                suggestion = f" (did you mean '{hint}'?)" if hint else did_you_mean(cadence, CADENCE_DAYS)
+                suggestion = _(" (did you mean '{word}'?)").format(word=hint) if hint else did_you_mean(cadence, CADENCE_DAYS)
                 yield Violation(kpi.path + ("review", "cadence"),
-                                f"KPI {kpi.id} has review cadence '{cadence}', not one of {', '.join(CADENCE_DAYS)}{suggestion}")
+                                _("KPI {kpi} has review cadence '{cadence}', not one of {cadences}").format(
+                                    kpi=kpi.id, cadence=cadence, cadences=", ".join(CADENCE_DAYS)) + suggestion)
 
 
 class SlowestCadenceParams(BaseModel):
@@ -143,7 +146,8 @@ class CadenceTooSlow(Rule):
             cadence = kpi.review.cadence if kpi.review else None
             if cadence in CADENCE_DAYS and CADENCE_DAYS[cadence] > limit:
                 yield Violation(kpi.path + ("review", "cadence"),
-                                f"KPI {kpi.id} is reviewed {ADVERBS[cadence]}, slower than the policy allows ({params.slowest_cadence} at the slowest)")
+                                _("KPI {kpi} is reviewed {how_often}, slower than the policy allows ({slowest} at the slowest)").format(
+                                    kpi=kpi.id, how_often=_(ADVERBS[cadence]), slowest=params.slowest_cadence))
 
 
 class MissingReviewer(Rule):
@@ -175,7 +179,7 @@ class MissingReviewer(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.review is not None and is_blank(kpi.review.reviewer):
-                yield Violation(kpi.path + ("review",), f"KPI {kpi.id} names no reviewer (`review.reviewer`: who evaluates the results)",
+                yield Violation(kpi.path + ("review",), _("KPI {kpi} names no reviewer (`review.reviewer`: who evaluates the results)").format(kpi=kpi.id),
                                 missing=kpi.path + ("review", "reviewer"))
 
 
@@ -249,18 +253,25 @@ class ReviewOverdue(Rule):
                 except OverflowError:
                     continue  # due after the year 9999: not overdue
                 if ctx.as_of > due:
-                    what = f"was last reviewed on {last.date.isoformat()}" if last else f"has no review since the plan started on {period.start.isoformat()}"
-                    yield Violation(where, f"KPI {kpi.id} is reviewed {ADVERBS[review.cadence]} but {what}; "
-                                           f"a review was due by {due.isoformat()} ({params.grace_days} days' grace), as of {ctx.as_of.isoformat()}")
+                    text = (_("KPI {kpi} is reviewed {how_often} but was last reviewed on {last}; "
+                              "a review was due by {due} ({grace} days' grace), as of {as_of}") if last else
+                            _("KPI {kpi} is reviewed {how_often} but has no review since the plan started on {start}; "
+                              "a review was due by {due} ({grace} days' grace), as of {as_of}"))
+                    yield Violation(where, text.format(kpi=kpi.id, how_often=_(ADVERBS[review.cadence]),
+                                                       last=last.date.isoformat() if last else "", start=period.start.isoformat(),
+                                                       due=due.isoformat(), grace=params.grace_days, as_of=ctx.as_of.isoformat()))
             else:
                 try:
                     earliest = period.end - interval
                 except OverflowError:
                     earliest = dt.date.min
                 if last is None or last.date < earliest:
-                    what = f"the last review was on {last.date.isoformat()}" if last else "no review was logged"
-                    yield Violation(where, f"the plan ended on {period.end.isoformat()}, but {what}: KPI {kpi.id} is reviewed "
-                                           f"{ADVERBS[review.cadence]}, so its last review belongs within {interval.days} days of the end")
+                    text = (_("the plan ended on {end}, but the last review was on {last}: KPI {kpi} is reviewed "
+                              "{how_often}, so its last review belongs within {days} days of the end") if last else
+                            _("the plan ended on {end}, but no review was logged: KPI {kpi} is reviewed "
+                              "{how_often}, so its last review belongs within {days} days of the end"))
+                    yield Violation(where, text.format(end=period.end.isoformat(), last=last.date.isoformat() if last else "",
+                                                       kpi=kpi.id, how_often=_(ADVERBS[review.cadence]), days=interval.days))
 
 
 class ReviewInFuture(Rule):
@@ -301,4 +312,5 @@ class ReviewInFuture(Rule):
             for entry in kpi.review.log:
                 if entry.date is not None and entry.date > ctx.as_of:
                     yield Violation(entry.path + ("date",),
-                                    f"KPI {kpi.id} has a review dated {entry.date.isoformat()}, after {ctx.as_of.isoformat()} (the day checked)")
+                                    _("KPI {kpi} has a review dated {date}, after {as_of} (the day checked)").format(
+                                        kpi=kpi.id, date=entry.date.isoformat(), as_of=ctx.as_of.isoformat()))
