@@ -23,6 +23,8 @@ import unicodedata
 
 from markupsafe import Markup, escape
 
+from kpi_policies.i18n import N_
+
 FONT = "'DejaVu Sans', Verdana, 'Segoe UI', Arial, sans-serif"
 
 #: Node colours per kind: (fill, stroke, label).
@@ -35,10 +37,10 @@ NODE_STYLE = {
 FINDING_COLOUR = "#b42318"
 #: Outcome -> (fill, symbol, symbol colour, words).
 OUTCOME_STYLE = {
-    "pass": ("#1e7b34", "\u2713", "#ffffff", "pass"),
-    "fail": ("#b42318", "\u2715", "#ffffff", "fail"),
-    "suppressed": ("#f2c14e", "S", "#3d2c00", "suppressed"),
-    "not_applicable": ("#e9ebef", "\u2013", "#4b5563", "not applicable"),
+    "pass": ("#1e7b34", "\u2713", "#ffffff", N_("pass")),
+    "fail": ("#b42318", "\u2715", "#ffffff", N_("fail")),
+    "suppressed": ("#f2c14e", "S", "#3d2c00", N_("suppressed")),
+    "not_applicable": ("#e9ebef", "\u2013", "#4b5563", N_("not applicable")),
 }
 
 # Advance widths (em) of DejaVu Sans, the widest common sans-serif: estimates never underrate text width.
