@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kpi_policies.audit.numbers import _iso, _number
+from kpi_policies.i18n import _
 
 
 def progress_share(baseline: float | None, target: float | None, actual: float | None) -> float | None:
@@ -56,29 +57,31 @@ def kpi_progress(kpi, period_start: dt.date | None) -> dict:
     share = expected = None
     if kpi.direction == "maintain":
         status = "maintain"
-        text = (f"to be kept at {_fmt(target)}; latest {_fmt(latest.actual)} on {latest.date.isoformat()}"
-                if latest and target is not None else "to be kept at its level; no comparable review yet")
+        text = (_("to be kept at {target}; latest {latest} on {date}").format(target=_fmt(target), latest=_fmt(latest.actual),
+                                                                              date=latest.date.isoformat())
+                if latest and target is not None else _("to be kept at its level; no comparable review yet"))
     elif baseline is None or target is None:
-        status, text = "unknown", f"no {'baseline' if baseline is None else 'target'} value, so progress cannot be measured"
+        status, text = "unknown", (_("no baseline value, so progress cannot be measured") if baseline is None
+                                   else _("no target value, so progress cannot be measured"))
     elif latest is None:
-        status, text = "unknown", "no review with an actual value is logged yet"
+        status, text = "unknown", _("no review with an actual value is logged yet")
     elif target == baseline:
-        status, text = "unknown", "the target equals the baseline, so progress cannot be measured"
+        status, text = "unknown", _("the target equals the baseline, so progress cannot be measured")
     else:
         share = progress_share(baseline, target, latest.actual)
         if period_start and due and due > period_start:
             elapsed = (latest.date - period_start).days / (due - period_start).days
             expected = round(min(1.0, max(0.0, elapsed)), 4)
-        elapsed_text = f"{_pct(expected)} of the time to the due date had passed" if expected is not None else ""
+        elapsed_text = _("{share} of the time to the due date had passed").format(share=_pct(expected)) if expected is not None else ""
         if share >= 1:
-            status, text = "reached", "the latest actual is at or beyond the target"
+            status, text = "reached", _("the latest actual is at or beyond the target")
         elif share < 0:
-            status, text = "moving_away", "the latest actual is on the wrong side of the baseline"
+            status, text = "moving_away", _("the latest actual is on the wrong side of the baseline")
         elif expected is not None and share < expected:
-            status, text = "behind", f"behind a straight path to the target: {elapsed_text}"
+            status, text = "behind", _("behind a straight path to the target: {elapsed}").format(elapsed=elapsed_text)
         else:
-            status, text = "on_track", (f"at or ahead of a straight path to the target: {elapsed_text}" if elapsed_text
-                                        else "between baseline and target")
+            status, text = "on_track", (_("at or ahead of a straight path to the target: {elapsed}").format(elapsed=elapsed_text)
+                                        if elapsed_text else _("between baseline and target"))
     return {
         "id": kpi.id or f"kpis[{kpi.path[-1] if kpi.path else '?'}]",
         "name": kpi.name,
