@@ -54,6 +54,10 @@ def source_messages() -> dict[str, list[str]]:
             continue  # the module's own docstring examples
         for msgid in message if isinstance(message, tuple) else (message,):
             add(msgid, f"kpi_policies/{filename}")
+    from kpi_policies.rules.registry import FAMILIES
+
+    for family, (_module, title) in FAMILIES.items():
+        add(title, f"rule family {family}")
     for rule in builtin_rules():
         add(rule.summary(), f"rule {rule.id} summary")
     for name, text in help_texts():

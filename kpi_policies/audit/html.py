@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 import jinja2
 from markupsafe import Markup, escape
@@ -129,5 +130,5 @@ def render_html(report: dict) -> str:
     """
     text = environment().get_template("audit.html.j2").render(
         report=report, lang=i18n.language(), _=_translate, ngettext=_ntranslate, date=i18n.format_date,
-        direction_words=DIRECTION_WORDS)
+        direction_words=DIRECTION_WORDS, nfc=functools.partial(unicodedata.normalize, "NFC"))
     return text if text.endswith("\n") else text + "\n"

@@ -15,6 +15,7 @@ import sys
 import click
 
 from kpi_policies import __version__
+from kpi_policies.i18n import _
 
 from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IsoDate, emit as _emit, fail as _fail, prepare_run, choose_language
 
@@ -44,7 +45,7 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     if len(outputs) > len(formats):
         raise click.UsageError(f"{len(outputs)} --output given for {len(formats)} --format; give one --format per --output")
     pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
-    if sum(1 for _, out in pairs if out is None) > 1:
+    if sum(1 for _fmt, out in pairs if out is None) > 1:
         raise click.UsageError("only one --format can go to standard output; give the others an --output FILE")
     return pairs
 
@@ -209,7 +210,7 @@ def rules_command(fmt, policy_path) -> None:
             family = rule.family()
             title = FAMILIES.get(family, (None, f"Plugin rules ({rule.__module__.split('.')[0]})"))[1]
             click.echo(f"{'' if rule is rules[0] else chr(10)}{family}: {title}")
-        click.echo(f"  {rule.id:<6} {rule.severity.value:<7}  {rule.name:<38}  {rule.summary()}")
+        click.echo(f"  {rule.id:<6} {rule.severity.value:<7}  {rule.name:<38}  {_(rule.summary())}")
 
 
 @cli.command()
