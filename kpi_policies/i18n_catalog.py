@@ -37,13 +37,16 @@ def mo_path(lang: str) -> Path:
     return po_path(lang).with_suffix(".mo")
 
 
-def source_messages() -> dict[str, list[str]]:
-    """msgid -> where it comes from (``file:line``, ``rule GL001``, ``help check --as-of``)."""
+def source_messages() -> dict[str | tuple, list[str]]:
+    """msgid -> where it comes from (file, ``rule GL001 summary``, ``help check --as-of``).
+
+    A plural message (``ngettext``) is keyed by its ``(singular, plural)`` pair.
+    """
     from babel.messages.extract import extract_from_dir
 
     found: dict[str, list[str]] = {}
 
-    def add(msgid: str, where: str) -> None:
+    def add(msgid: str | tuple, where: str) -> None:
         if msgid:
             found.setdefault(msgid, []).append(where)
 
@@ -52,8 +55,9 @@ def source_messages() -> dict[str, list[str]]:
     for filename, lineno, message, _comments, _context in extract_from_dir(str(PACKAGE), method_map, options_map=options):
         if filename.startswith("i18n") or "/locale/" in filename:
             continue  # the module's own docstring examples
-        for msgid in message if isinstance(message, tuple) else (message,):
-            add(msgid, f"kpi_policies/{filename}")
+        if isinstance(message, (tuple, list)):
+            message = tuple(message[:2]) if len(message) > 1 and message[1] else message[0]
+        add(message, f"kpi_policies/{filename}")
     from kpi_policies.rules.registry import FAMILIES
 
     for family, (_module, title) in FAMILIES.items():
@@ -100,7 +104,7 @@ def template_catalog():
     from babel.messages.catalog import Catalog
 
     catalog = Catalog(domain=DOMAIN, project="kpi-policies", msgid_bugs_address="", charset="utf-8")
-    for msgid, where in sorted(source_messages().items()):
+    for msgid, where in sorted(source_messages().items(), key=lambda kv: str(kv[0])):
         catalog.add(msgid, locations=[(w, None) for w in sorted(set(where))])
     return catalog
 
@@ -131,7 +135,7 @@ def update(lang: str) -> int:
         text = path.read_text(encoding="utf-8")
         text = "\n".join(line for line in text.split("\n") if not line.startswith(('"POT-Creation-Date', '"PO-Revision-Date')))
         path.write_text(text, encoding="utf-8")
-    return sum(1 for m in catalog if m.id and not m.string)
+    return sum(1 for m in catalog if m.id and not (all(m.string) if isinstance(m.string, (tuple, list)) else m.string))
 
 
 def compiled_bytes(lang: str) -> bytes:
@@ -159,16 +163,17 @@ def problems(lang: str) -> list[str]:
     with open(po_path(lang), "rb") as fh:
         catalog = read_po(fh, locale=lang, domain=DOMAIN)
     out = []
-    for msgid, where in sorted(source_messages().items()):
-        message = catalog.get(msgid)
-        if message is None or not message.string:
+    for msgid, where in sorted(source_messages().items(), key=lambda kv: str(kv[0])):
+        message = catalog.get(msgid[0] if isinstance(msgid, tuple) else msgid)
+        strings = message.string if message is not None and isinstance(message.string, (tuple, list)) else [getattr(message, "string", "")]
+        if message is None or not all(strings) or (isinstance(msgid, tuple) != message.pluralizable):
             out.append(f"no {lang} translation for {msgid!r} ({where[0]})")
         elif message.fuzzy:
             out.append(f"fuzzy {lang} translation for {msgid!r} ({where[0]})")
         else:
-            string = message.string if isinstance(message.string, str) else message.string[0]
-            fields = sorted(set(re.findall(r"(?<!\{)\{([a-z_]*)\}(?!\})", msgid)))
-            if fields != sorted(set(re.findall(r"(?<!\{)\{([a-z_]*)\}(?!\})", string))):
+            source = msgid[0] if isinstance(msgid, tuple) else msgid
+            fields = sorted(set(re.findall(r"(?<!\{)\{([a-z_]*)\}(?!\})", source)))
+            if any(fields != sorted(set(re.findall(r"(?<!\{)\{([a-z_]*)\}(?!\})", s))) for s in strings):
                 out.append(f"{lang} translation of {msgid!r} does not keep the placeholders {fields}")
     if not mo_path(lang).exists() or mo_path(lang).read_bytes() != compiled_bytes(lang):
         out.append(f"{mo_path(lang)} is not compiled from the current .po: run python -m kpi_policies.i18n_catalog compile")

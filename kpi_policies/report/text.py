@@ -36,7 +36,7 @@ def render(result: RunResult, **_options) -> str:
     else:
         parts = [ngettext("{n} error", "{n} errors", counts[Severity.ERROR]).format(n=counts[Severity.ERROR]),
                  ngettext("{n} warning", "{n} warnings", counts[Severity.WARNING]).format(n=counts[Severity.WARNING]),
-                 ngettext("{n} info", "{n} infos", counts[Severity.INFO]).format(n=counts[Severity.INFO])]
+                 _("{n} info").format(n=counts[Severity.INFO])]
     as_of = format_date(result.as_of)
     summary = (ngettext("{n} file checked as of {as_of}: {counts}; ", "{n} files checked as of {as_of}: {counts}; ", files).format(
                    n=files, as_of=as_of, counts=", ".join(parts))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kpi_policies.i18n import _
+from kpi_policies.i18n import _, format_number
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 
@@ -336,6 +336,4 @@ class PercentOutOfRange(Rule):
 
 def _num(value: float) -> str:
     """A number as people write it: ``52800000000`` -> ``52,800,000,000``; ``2.40`` -> ``2.4``."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return format_number(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from kpi_policies.i18n import _
+from kpi_policies.i18n import N_, _
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 from kpi_policies.schema import did_you_mean
@@ -43,6 +43,10 @@ _UNIT_FITS = {
     "days": {"days"},
 }
 
+
+#: Words of the messages (English; shown through ``_``).
+DIRECTION_WORDS = {"increase": N_("increase"), "decrease": N_("decrease"), "maintain": N_("maintain")}
+BETTER_WORDS = {"higher": N_("higher"), "lower": N_("lower")}
 
 class UnknownMetric(Rule):
     """KPI's metric is not in the metric catalog.
@@ -120,7 +124,8 @@ class DirectionAgainstMetric(Rule):
             if kpi.direction != wanted:
                 yield Violation(kpi.path + ("direction",),
                                 _("KPI {kpi} is set to {direction}, but {metric} is better {better}: use `direction: {wanted}`").format(
-                                    kpi=kpi.id, direction=kpi.direction, metric=metric.name, better=metric.better, wanted=wanted))
+                                    kpi=kpi.id, direction=_(DIRECTION_WORDS.get(kpi.direction, kpi.direction)), metric=metric.name,
+                                    better=_(BETTER_WORDS.get(metric.better, metric.better)), wanted=wanted))
 
 
 class UnitMismatch(Rule):
