@@ -102,3 +102,85 @@ def test_report_prints_to_pdf_without_the_navigation(tmp_path, page_of):
     pdf = page.pdf(format="A4", print_background=True)
     assert pdf[:5] == b"%PDF-" and pdf.count(b"/Type /Page") >= 4
     assert errors == []
+
+
+VIETNAMESE_PLAN = """\
+apiVersion: kpi-policies/v1
+kind: KpiPlan
+metadata:
+  id: shop-2027
+  title: Kế hoạch marketing 2027
+  owner: Lan
+  department: Marketing
+  period: {start: 2027-01-01, end: 2027-12-31}
+goals:
+  - id: G-SALES
+    title: Tăng doanh số online mỗi quý
+    type: sales_growth
+objectives:
+  - id: OBJ-REVENUE
+    title: Tăng doanh thu web
+    goal: G-SALES
+kpis:
+  - id: KPI-REVENUE
+    name: Doanh thu web mỗi tháng
+    objective: OBJ-REVENUE
+    metric: revenue
+    unit: VND
+    direction: increase
+    baseline: {value: 50000000000, period: 2026}
+    target: {value: 40000000000, due: 2027-12-31}   # mỗi quý tăng đều
+    measurement: {tool: google-analytics-4, source: Báo cáo doanh thu, owner: Lan}
+"""
+
+
+def _fonts_of(page, selector: str) -> list[dict]:
+    """The fonts Chromium really drew the text of ``selector`` with (DevTools CSS.getPlatformFontsForNode)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+
+
+def test_vietnamese_page_draws_every_letter_with_one_font_of_its_stack(tmp_path, page_of):
+    """'mỗi' in a code excerpt and in the page text comes from one font of the stack, never a fallback
+    that draws the marks apart ("môĩ"); the page is Vietnamese (lang, labels, dates)."""
+    (tmp_path / "plan.yaml").write_text(VIETNAMESE_PLAN, encoding="utf-8")
+    out = tmp_path / "report.html"
+    proc = run_cli("--lang", "vi", "report", "plan.yaml", "--as-of", "2027-04-10", "--format", "html", "--output", str(out),
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    page, errors, _ = page_of(out)
+    assert errors == []
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    assert page.title() == "Báo cáo kiểm tra kế hoạch KPI tính đến ngày 10/04/2027"
+    snippet_line = page.locator(".snippet .line code", has_text="mỗi quý").first
+    assert "mỗi quý tăng đều" in snippet_line.inner_text()
+    snippet_line.evaluate("el => el.id = 'vi-code'")
+    page.locator("h2", has_text="Kế hoạch marketing 2027").first.evaluate("el => el.id = 'vi-title'")
+    stack = (Path(__file__).resolve().parents[1] / "kpi_policies" / "templates" / "audit.css").read_text(encoding="utf-8")
+    for selector in ("#vi-code", "#vi-title"):
+        families = {font["familyName"] for font in _fonts_of(page, selector)}  # regular and bold are one family
+        assert len(families) == 1, f"{selector} drawn with several fonts (a fallback for some letters): {families}"
+        assert f'"{families.pop()}"' in stack
+    shot = tmp_path / "vi-code.png"
+    snippet_line.screenshot(path=str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_font_stacks_name_only_fonts_with_vietnamese_coverage():
+    css = (Path(__file__).resolve().parents[1] / "kpi_policies" / "templates" / "audit.css").read_text(encoding="utf-8")
+    import re
+
+    stacks = dict(re.findall(r"--(sans|mono):\s*([^;]+);", css))
+    covered = {"DejaVu Sans", "Noto Sans", "Segoe UI", "Arial", "Helvetica Neue", "DejaVu Sans Mono", "Noto Sans Mono",
+               "Cascadia Mono", "Consolas", "Liberation Mono", "Courier New"}
+    for name, stack in stacks.items():
+        fonts = [f.strip().strip('"') for f in stack.split(",")]
+        assert fonts[-1] in ("sans-serif", "monospace")
+        assert set(fonts[:-1]) <= covered, f"{name}: {fonts}"
+    assert all("Menlo" not in stack for stack in stacks.values())  # lacks Vietnamese letters: "mỗi" drawn as "môĩ"
+    assert re.findall(r"font(?:-family)?:[^;]*;", css) and all("var(--" in d or "font-family" not in d
+                                                             for d in re.findall(r"font-family:[^;]*;", css))
