@@ -29,7 +29,7 @@ def translated_doc(rule: type[Rule]) -> str:
         return rule.doc()
 
     def prose(text: str) -> str:
-        return "\n\n".join(_(p) if p.strip() and not p.lstrip().startswith("```") else p for p in text.split("\n\n"))
+        return "\n\n".join(translate_paragraph(p) for p in text.split("\n\n"))
 
     out = [_(rule.summary())]
     for heading, text in rule.sections().items():
@@ -38,6 +38,30 @@ def translated_doc(rule: type[Rule]) -> str:
         elif text:
             out.append(prose(text))
     return "\n\n".join(out)
+
+
+def paragraphs(text: str) -> list[str]:
+    """The prose paragraphs of a docstring section, each on one line (the catalog's msgids); code blocks left out."""
+    return [" ".join(p.split()) for p in text.split("\n\n") if p.strip() and not p.lstrip().startswith(("```", "- "))]
+
+
+def translate_paragraph(paragraph: str, width: int = 80) -> str:
+    """A docstring paragraph in the active language, wrapped at ``width``; as written when the catalog has no translation."""
+    import textwrap
+
+    if not paragraph.strip() or paragraph.lstrip().startswith(("```", "- ")):
+        return paragraph
+    key = " ".join(paragraph.split())
+    translated = _(key)
+    return paragraph if translated == key else textwrap.fill(translated, width, break_on_hyphens=False, break_long_words=False)
+
+
+def rationale(rule: type[Rule]) -> str:
+    """The rule's ``Why it matters`` on one line, in the active language (audit report)."""
+    text = rule.rationale()
+    if language() == "en" or not text:
+        return " ".join(text.split()) or _(rule.summary())
+    return " ".join(_(p) for p in paragraphs(text))
 
 
 def explain_text(rule: type[Rule]) -> str:

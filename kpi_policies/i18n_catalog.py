@@ -62,8 +62,12 @@ def source_messages() -> dict[str | tuple, list[str]]:
 
     for family, (_module, title) in FAMILIES.items():
         add(title, f"rule family {family}")
+    from kpi_policies.docs import paragraphs
+
     for rule in builtin_rules():
         add(rule.summary(), f"rule {rule.id} summary")
+        for paragraph in paragraphs(rule.sections().get("", "")) + paragraphs(rule.rationale()):
+            add(paragraph, f"rule {rule.id} why it matters")
     for name, text in help_texts():
         add(text, f"help {name}")
     return found

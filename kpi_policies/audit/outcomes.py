@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kpi_policies.docs import rationale
 from kpi_policies.i18n import _
 from kpi_policies.result import FileResult, Finding
 
@@ -13,7 +14,7 @@ def _rule_docs(engine) -> dict[str, dict]:
     out = {}
     for rule_id, rule in engine.rules.items():
         out[rule_id] = {"id": rule_id, "name": rule.name, "family": rule.family(), "severity": rule.severity.value,
-                        "summary": _(rule.summary()), "rationale": " ".join(rule.rationale().split()) or rule.summary()}
+                        "summary": _(rule.summary()), "rationale": rationale(rule)}
     return out
 
 
