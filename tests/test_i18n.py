@@ -172,7 +172,10 @@ def test_explain_and_help_in_vietnamese():
     assert "KPI has no baseline to compare its target with." in run_cli("explain", "FE001").stdout
     help_text = run_cli("--lang", "vi", "check", "--help").stdout
     assert "Kiểm tra kế hoạch KPI và chiến lược." in help_text and "Ví dụ:" in help_text
-    assert "Check KPI plans and strategies." in run_cli("check", "--help").stdout
+    assert help_text.startswith("Cách dùng: ") and "Tùy chọn:" in help_text
+    assert "Hiện hướng dẫn này rồi thoát." in help_text
+    english = run_cli("check", "--help").stdout
+    assert english.startswith("Usage: ") and "Check KPI plans and strategies." in english
 
 
 def test_vietnamese_numbers_and_dates_for_human_reports():

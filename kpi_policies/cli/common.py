@@ -9,6 +9,8 @@ import sys
 
 import click
 
+from kpi_policies.i18n import N_
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
@@ -109,3 +111,37 @@ def translate_help(command: click.Command) -> None:
                 setattr(obj, attr, _(original))
     for sub in getattr(command, "commands", {}).values():
         translate_help(sub)
+
+
+#: click's own texts that kpi-policies translates (click looks them up with gettext; see use_catalog_for_click).
+CLICK_TEXTS = (
+    N_("Usage:"), N_("Options"), N_("Commands"), N_("Show this message and exit."), N_("Show the version and exit."),
+    N_("default: {default}"), N_("Error: {message}"), N_("Try '{command} {option}' for help."),
+    N_("Invalid value for {param_hint}: {message}"), N_("Invalid value: {message}"), N_("Missing argument"),
+    N_("Missing option"), N_("Missing command."), N_("No such option {name!r}."), N_("No such command {name!r}."),
+    N_("{value!r} is not one of {choices}."), N_("{value!r} is not {choice}."),
+)
+
+
+def use_catalog_for_click() -> None:
+    """Let click's own texts (``Usage:``, ``Options``...) follow the active language.
+
+    click translates them with the standard library's ``gettext``, whose
+    catalog kpi-policies does not own; its modules' ``_`` is pointed at
+    :func:`kpi_policies.i18n._` instead, which returns the text itself in
+    English (so English help is unchanged).
+    """
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.types
+
+    from kpi_policies.i18n import _
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.types):
+        if callable(getattr(module, "_", None)):
+            module._ = _
+
+
+use_catalog_for_click()
