@@ -16,7 +16,6 @@ from test_rules import _run_example
 
 #: Rules whose messages are not translated yet, with the reason (keep this short).
 NOT_TRANSLATED = {
-    "Y": "YAML parser and loading messages (kpi_policies/load.py) are still English",
     "SU003": "written by the engine (engine/run.py), still English",
 }
 
