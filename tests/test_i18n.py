@@ -204,3 +204,22 @@ def test_english_needs_no_catalog(vietnamese):
 def test_the_mo_catalog_is_in_the_package():
     assert (ROOT / "kpi_policies" / "locale" / "vi" / "LC_MESSAGES" / "kpi_policies.mo").is_file()
     assert (ROOT / "kpi_policies" / "locale" / "vi" / "LC_MESSAGES" / "kpi_policies.po").is_file()
+
+
+def test_no_message_is_marked_inside_an_f_string():
+    """Babel cannot see ``_("...")`` written inside an f-string's braces: such a text would never reach the catalog."""
+    import io
+    import re
+    import tokenize
+
+    call = re.compile(r"\b(_|N_|ngettext)\(\s*[rbu]?['\"]")
+    found = []
+    for path in (ROOT / "kpi_policies").rglob("*.py"):
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        for token in tokens:
+            prefix = re.match(r"[A-Za-z]*", token.string).group().lower()
+            if token.type == tokenize.STRING and "f" in prefix and call.search(token.string):
+                found.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+            if getattr(tokenize, "FSTRING_MIDDLE", None) == token.type and call.search(token.string):
+                found.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert found == []

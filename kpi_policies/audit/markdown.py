@@ -75,10 +75,11 @@ def render_markdown(report: dict) -> str:
             out.append("")
         if doc["kpis"]:
             out += [_("| KPI | baseline | latest | target | progress | status |"), "|---|---:|---:|---:|---:|---|"]
+            none = _("none")
             for k in doc["kpis"]:
                 out.append(f"| {_code(k['id'])} {_cell(k['name'] or '')} "
-                           f"| {_cell(num(k['baseline']['value'], k['unit'])) if k['baseline'] else _('none')} "
-                           f"| {_cell(num(k['latest']['actual'], k['unit'])) if k['latest'] else _('none')} "
-                           f"| {_cell(num(k['target']['value'], k['unit'])) if k['target'] else _('none')} "
+                           f"| {_cell(num(k['baseline']['value'], k['unit'])) if k['baseline'] else none} "
+                           f"| {_cell(num(k['latest']['actual'], k['unit'])) if k['latest'] else none} "
+                           f"| {_cell(num(k['target']['value'], k['unit'])) if k['target'] else none} "
                            f"| {pct(k['share'])} | {_(STATUS_WORDS[k['status']])} |")
     return "\n".join(out) + "\n"
