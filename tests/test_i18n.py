@@ -223,3 +223,13 @@ def test_no_message_is_marked_inside_an_f_string():
             if getattr(tokenize, "FSTRING_MIDDLE", None) == token.type and call.search(token.string):
                 found.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
     assert found == []
+
+
+def test_the_result_cache_keeps_languages_apart(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "plan.yaml").write_text(BROKEN_PLAN, encoding="utf-8")
+    args = ("check", "plan.yaml", "--as-of", "2027-04-10")
+    assert "mức cơ sở" in run_cli("--lang", "vi", *args, cwd=tmp_path).stdout
+    assert (tmp_path / ".kpi-policies-cache").is_dir()
+    english = run_cli("--lang", "en", *args, cwd=tmp_path).stdout
+    assert "should increase" in english and "mức cơ sở" not in english
