@@ -4,8 +4,9 @@ An entry holds what checking one file produced before the run-level steps
 (duplicate ids, policy suppressions, baselines): its findings, the rules
 evaluated, its inline waivers and its id. The key is the sha256 of the file's
 bytes, its path, the tool version, the effective policy digest, the as-of
-date, the ``--ignore-suppressions`` flag, the language of the messages and the digest of the strategies the
-run knows (so a changed strategy invalidates the plans that may use it).
+date, the ``--ignore-suppressions`` flag, the language of the messages and
+the digest of the strategies the run knows (so a changed strategy
+invalidates the plans that may use it).
 Results that depended on a strategy found by searching the repository are not
 cached. Entries are JSON (a cache can never make kpi-policies run code), kept
 in ``.kpi-policies-cache/`` at the repository root, which ignores itself in
