@@ -113,8 +113,10 @@ def test_language_from_locale_and_configuration(tmp_path):
     (tmp_path / "kpi-policies.yaml").write_text("apiVersion: kpi-policies/v1\nkind: Config\nlang: vi\n", encoding="utf-8")
     by_config = run_cli(*args, cwd=tmp_path, env={"LANG": "C.UTF-8"})
     assert "mức cơ sở" in by_config.stdout
+    assert "lang:     vi    <- " + str(tmp_path / "kpi-policies.yaml") in run_cli("config", "--show", cwd=tmp_path).stdout
     flag_wins = run_cli("--lang", "en", *args, cwd=tmp_path)
     assert "should increase" in flag_wins.stdout
+    assert "lang:     en    <- --lang" in run_cli("--lang", "en", "config", "--show", cwd=tmp_path).stdout
     (tmp_path / "kpi-policies.yaml").write_text("apiVersion: kpi-policies/v1\nkind: Config\nlang: fr\n", encoding="utf-8")
     bad = run_cli(*args, cwd=tmp_path)
     assert bad.returncode == 2 and "lang" in bad.stderr and "Traceback" not in bad.stderr

@@ -15,7 +15,7 @@ import sys
 import click
 
 from kpi_policies import __version__
-from kpi_policies.i18n import _
+from kpi_policies.i18n import _, language
 
 from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IsoDate, emit as _emit, fail as _fail, prepare_run, choose_language
 
@@ -149,6 +149,7 @@ def config_command(show, policy_path) -> None:
         f"paths:    {' '.join(settings.paths) if settings.paths else 'plans/ of the repository'}    <- {settings.sources['paths']}",
         f"exclude:  {' '.join(settings.exclude) or '(nothing)'}    <- {settings.sources['exclude']}",
         f"baseline: {settings.baseline or '(none)'}    <- {settings.sources['baseline']}",
+        f"lang:     {language()}    <- {click.get_current_context().find_root().meta.get('kpi_policies.lang_source', 'default')}",
         f"policy packs (applied in this order): {', '.join(policy.sources)}",
         f"policy digest: sha256:{policy.digest}",
         f"plugins: {', '.join(policy.plugins) or '(none)'}",

@@ -86,15 +86,19 @@ def choose_language(ctx: click.Context, _param, cli_lang: str | None) -> str:
     """
     from kpi_policies import i18n
 
-    config_lang = None
+    config_lang, source = None, "--lang"
     if not cli_lang:
         from kpi_policies.settings import ConfigError, load_settings
 
         try:
-            config_lang = load_settings().lang
+            settings = load_settings()
+            config_lang, source = settings.lang, settings.sources.get("lang")
         except (ConfigError, OSError):
             pass  # the command reports a broken configuration itself
+        if not config_lang:
+            source = "the environment (KPI_POLICIES_LANG or the locale)" if i18n.from_environment() else "default"
     lang = i18n.set_language(i18n.resolve(cli_lang, config_lang))
+    ctx.find_root().meta["kpi_policies.lang_source"] = source
     translate_help(ctx.find_root().command)
     return lang
 
