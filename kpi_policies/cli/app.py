@@ -210,7 +210,7 @@ def rules_command(fmt, policy_path) -> None:
         if rule.family() != family:
             family = rule.family()
             title = FAMILIES.get(family, (None, f"Plugin rules ({rule.__module__.split('.')[0]})"))[1]
-            click.echo(f"{'' if rule is rules[0] else chr(10)}{family}: {title}")
+            click.echo(f"{'' if rule is rules[0] else chr(10)}{family}: {_(title)}")
         click.echo(f"  {rule.id:<6} {rule.severity.value:<7}  {rule.name:<38}  {_(rule.summary())}")
 
 
