@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from kpi_policies.i18n import N_, _, language
 from kpi_policies.rules.base import Rule
 from kpi_policies.rules.examples import EXAMPLE_AS_OF
@@ -45,12 +47,21 @@ def paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in text.split("\n\n") if p.strip() and not p.lstrip().startswith(("```", "- "))]
 
 
+def bullets(text: str) -> list[str]:
+    """The items of a ``- `` list, each on one line (the catalog's msgids)."""
+    return [" ".join(item.split()) for item in ("\n" + text).split("\n- ")[1:] if item.strip()]
+
+
 def translate_paragraph(paragraph: str, width: int = 80) -> str:
     """A docstring paragraph in the active language, wrapped at ``width``; as written when the catalog has no translation."""
-    import textwrap
 
-    if not paragraph.strip() or paragraph.lstrip().startswith(("```", "- ")):
+    if not paragraph.strip() or paragraph.lstrip().startswith("```"):
         return paragraph
+    if paragraph.lstrip().startswith("- "):  # a list: each item on its own
+        if any(_(item) == item for item in bullets(paragraph)):
+            return paragraph
+        return "\n".join(textwrap.fill(_(item), width, initial_indent="- ", subsequent_indent="  ", break_on_hyphens=False,
+                                        break_long_words=False) for item in bullets(paragraph))
     key = " ".join(paragraph.split())
     translated = _(key)
     return paragraph if translated == key else textwrap.fill(translated, width, break_on_hyphens=False, break_long_words=False)

@@ -62,12 +62,14 @@ def source_messages() -> dict[str | tuple, list[str]]:
 
     for family, (_module, title) in FAMILIES.items():
         add(title, f"rule family {family}")
-    from kpi_policies.docs import paragraphs
+    from kpi_policies.docs import bullets, paragraphs
 
     for rule in builtin_rules():
         add(rule.summary(), f"rule {rule.id} summary")
         for paragraph in paragraphs(rule.sections().get("", "")) + paragraphs(rule.rationale()):
             add(paragraph, f"rule {rule.id} why it matters")
+        for item in bullets(rule.sections().get("Parameters", "")):
+            add(item, f"rule {rule.id} parameters")
     for name, text in help_texts():
         add(text, f"help {name}")
     return found
