@@ -235,3 +235,14 @@ def test_the_result_cache_keeps_languages_apart(tmp_path):
     assert (tmp_path / ".kpi-policies-cache").is_dir()
     english = run_cli("--lang", "en", *args, cwd=tmp_path).stdout
     assert "should increase" in english and "mức cơ sở" not in english
+
+
+def test_a_run_in_this_process_leaves_the_language_as_it_was(tmp_path, capsys):
+    from kpi_policies.cli.app import cli
+
+    (tmp_path / "plan.yaml").write_text(BROKEN_PLAN, encoding="utf-8")
+    with pytest.raises(SystemExit):
+        cli.main(["--lang", "vi", "check", str(tmp_path / "plan.yaml"), "--as-of", "2027-04-10", "--no-cache"],
+                 standalone_mode=False)
+    assert "mức cơ sở" in capsys.readouterr().out
+    assert i18n.language() == "en" and i18n._("the document") == "the document"

@@ -97,8 +97,11 @@ def choose_language(ctx: click.Context, _param, cli_lang: str | None) -> str:
             pass  # the command reports a broken configuration itself
         if not config_lang:
             source = "the environment (KPI_POLICIES_LANG or the locale)" if i18n.from_environment() else "default"
+    previous = i18n.language()
     lang = i18n.set_language(i18n.resolve(cli_lang, config_lang))
-    ctx.find_root().meta["kpi_policies.lang_source"] = source
+    root = ctx.find_root()
+    root.meta["kpi_policies.lang_source"] = source
+    root.call_on_close(lambda: i18n.set_language(previous))  # a run inside a longer process leaves its language as it was
     translate_help(ctx.find_root().command)
     return lang
 
