@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kpi_policies.paths import repo_relative, workspace_root
-from kpi_policies.result import FileResult, Finding, RunResult
+from kpi_policies.result import FileResult, Finding, RunResult, Waiver
 
 VERSION = 1
 
@@ -35,11 +35,9 @@ class BaselineError(Exception):
 
 
 def _where(finding: Finding) -> str:
-    """The place of a finding inside its object: its pointer without the ``/kpis/3`` prefix."""
-    parts = finding.pointer.split("/")[1:]
-    if finding.object_id and len(parts) >= 2 and parts[1].isdigit():
-        parts = parts[2:]
-    return "/".join(parts)
+    """The place of a finding inside its object: its path without the ``kpis/3`` prefix."""
+    location = finding.location
+    return location.within if finding.object_id else "/".join(str(p) for p in location.path)
 
 
 def key(finding: Finding, root: str) -> tuple:
@@ -88,7 +86,7 @@ class Baseline:
             raise BaselineError(f"{path}: a baseline entry is malformed ({type(exc).__name__}: {exc})") from None
         return cls(path, counts, messages)
 
-    def apply(self, files: list[FileResult], engine) -> list[FileResult]:
+    def apply(self, files: list[FileResult], resolved) -> list[FileResult]:
         """Mark the findings this baseline records as suppressed; report stale entries.
 
         Returns:
@@ -104,9 +102,8 @@ class Baseline:
                 k = key(f, root)
                 if f.active and not f.rule_id.startswith("SU") and left[k] > 0:
                     left[k] -= 1
-                    f = dataclasses.replace(f, suppression={
-                        "kind": "baseline", "rules": [f.rule_id], "reason": f"accepted in baseline {self.path}",
-                        "until": None, "file": self.path, "line": 1})
+                    f = dataclasses.replace(f, suppression=Waiver(
+                        "baseline", (f.rule_id,), f"accepted in baseline {self.path}", None, self.path, 1))
                 kept.append(f)
             fr.findings = kept
         checked = {repo_relative(fr.path, root) for fr in files}
@@ -114,7 +111,7 @@ class Baseline:
         if not stale:
             return []
         result = FileResult(path=self.path, kind="Baseline")
-        view = engine.view("SU005", self.path)
+        view = resolved.view("SU005", self.path)
         if view.enabled:
             for k in sorted(stale):
                 what = f"{k[3]} on {k[2] or k[1] or k[0]}" + (f" at {k[4]}" if k[4] else "")

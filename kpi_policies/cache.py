@@ -28,11 +28,11 @@ import tempfile
 from dataclasses import asdict
 
 from kpi_policies import __version__
-from kpi_policies.result import FileResult, Finding, Severity
+from kpi_policies.result import FileResult, Finding, Severity, Waiver
 from kpi_policies.rules.base import DocumentSummary
 
 CACHE_DIR = ".kpi-policies-cache"
-FORMAT = 1
+FORMAT = 2
 
 
 def _signing_key() -> bytes | None:
@@ -105,6 +105,18 @@ class Cache:
     def _file(self, key: str) -> str:
         return os.path.join(self.folder, key[:2], key[2:] + ".json")
 
+    def state(self) -> tuple:
+        """What a worker process needs to use the same cache (see :meth:`restore`)."""
+        return (self.folder, self.context, self.secret, self.enabled)
+
+    @classmethod
+    def restore(cls, state: tuple) -> "Cache":
+        """The cache a :meth:`state` describes, in another process."""
+        cache = cls.__new__(cls)
+        cache.folder, cache.context, cache.secret, cache.enabled = state
+        cache.hits = cache.misses = 0
+        return cache
+
     def get(self, key: str):
         """The cached outcome ``(FileResult, waivers, DocumentSummary)``, or ``None`` (also for unsigned entries)."""
         if not self.enabled:
@@ -122,7 +134,7 @@ class Cache:
         return outcome
 
     def put(self, key: str, result: FileResult, waivers: list, summary: DocumentSummary) -> None:
-        """Store one outcome; a cache that cannot be written is silently skipped."""
+        """Store one file's outcome; a cache that cannot be written is silently skipped."""
         if not self.enabled:
             return
         try:
@@ -147,8 +159,8 @@ class Cache:
 def _encode(result: FileResult, waivers: list, summary: DocumentSummary) -> dict:
     return {
         "result": {"path": result.path, "kind": result.kind, "doc_id": result.doc_id,
-                   "rules_evaluated": result.rules_evaluated,
-                   "findings": [dict(f.to_dict(), severity=f.severity.value) for f in result.findings]},
+                   "rules_evaluated": result.rules_evaluated, "sha256": result.sha256, "size": result.size,
+                   "findings": [dict(f.to_dict(), severity=f.severity.value, path=list(f.path)) for f in result.findings]},
         "waivers": [dict(asdict(w), until=w.until.isoformat() if w.until else None, lines=sorted(w.lines),
                          used=False) for w in waivers],
         "summary": asdict(summary),
@@ -165,9 +177,11 @@ def _decode(data: dict):
     for f in r["findings"]:
         f = dict(f)
         f["severity"] = Severity(f["severity"])
+        f["path"] = tuple(f["path"])
+        f["suppression"] = Waiver.from_dict(f["suppression"]) if f["suppression"] else None
         findings.append(Finding(**f))
     result = FileResult(path=r["path"], kind=r["kind"], doc_id=r["doc_id"], findings=findings,
-                        rules_evaluated=list(r["rules_evaluated"]))
+                        rules_evaluated=list(r["rules_evaluated"]), sha256=r["sha256"], size=r["size"])
     waivers = []
     for w in data["waivers"]:
         w = dict(w)

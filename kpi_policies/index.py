@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 _SKIP_DIRS = {"node_modules", "venv", "__pycache__", "site-packages"}
-_STRATEGY_HINT = re.compile(r"^kind:\s*['\"]?Strategy['\"]?\s*$", re.M)
+#: ``kind: Strategy`` on a line of its own, quoted or not, a comment allowed after it.
+_STRATEGY_HINT = re.compile(r"^kind:[ \t]*['\"]?Strategy['\"]?[ \t]*(?:#[^\n]*)?\r?$", re.M)
+#: How much of a file is read to tell whether it is a strategy.
+SNIFF_BYTES = 64 * 1024
 #: Most files scanned per repository when looking for a strategy.
 MAX_SCAN = 20_000
 
@@ -71,6 +74,22 @@ class Index:
         return self._repo_strategies[root].get(strategy_id)
 
 
+def looks_like_strategy(text: str) -> bool:
+    """True when the text has a top-level ``kind: Strategy`` line: the one test of "is it a strategy?"."""
+    return _STRATEGY_HINT.search(text) is not None
+
+
+def read_head(path: str) -> str | None:
+    """The first :data:`SNIFF_BYTES` bytes of a regular file as text (``None`` for anything else)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # devices and pipes are reported by the loader, never opened here
+        with open(path, "rb") as fh:
+            return fh.read(SNIFF_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
 def repository_root(path: str) -> str:
     """The nearest folder above ``path`` holding ``.git``; else the file's own folder."""
     start = Path(path).resolve()
@@ -102,15 +121,8 @@ def _scan_strategies(root: str) -> dict[str, Entry]:
             if seen > MAX_SCAN:
                 return found
             path = os.path.join(folder, name)
-            try:
-                info = os.stat(path)
-                if not stat.S_ISREG(info.st_mode) or info.st_size > 5_000_000:
-                    continue  # never open a device or pipe, nor read a huge file, to look for a strategy
-                with open(path, encoding="utf-8-sig", errors="replace") as fh:
-                    head = fh.read(200_000)
-            except OSError:
-                continue
-            if not _STRATEGY_HINT.search(head):
+            head = read_head(path)
+            if head is None or not looks_like_strategy(head):
                 continue
             doc = load_file(path)
             if not doc.usable:

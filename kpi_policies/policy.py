@@ -36,6 +36,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, Field
 
 from kpi_policies.resources import data_dir
+from kpi_policies.selectors import any_matches
 from kpi_policies.result import Severity
 
 BUILTIN_PACKS = {"recommended": "default.yaml", "strict": "strict.yaml"}
@@ -179,11 +180,15 @@ class Policy:
 
     def view(self, rule, file: str | None = None) -> RuleView:
         """The effective settings of ``rule`` (a Rule class) for ``file``."""
+        return self.view_layers(rule, self.layers_for(file))
+
+    def view_layers(self, rule, layers: list[Layer]) -> RuleView:
+        """The settings of ``rule`` that ``layers`` give, applied in order (the one place settings are merged)."""
         enabled = True
         severity = rule.severity
         enforcement = "enforce"
         params: dict = {}
-        for layer in self.layers_for(file):
+        for layer in layers:
             if layer is self.base and layer.select:
                 enabled = _matches(rule.id, layer.select)
             elif _matches(rule.id, layer.select):
@@ -207,8 +212,7 @@ def _layer_dump(layer: Layer) -> dict:
 
 def _matches(rule_id: str, patterns: list[str]) -> bool:
     """True when a pattern is ``ALL``, the rule id, its family (``FE``) or a partial id (``FE00``)."""
-    return any(p == "ALL" or (rule_id.startswith(p) and (p == rule_id or rule_id[len(p)].isdigit() or p[-1].isdigit()))
-               for p in patterns)
+    return any_matches(patterns, rule_id)
 
 
 def glob_match(pattern: str, path: str) -> bool:

@@ -19,6 +19,83 @@ class Severity(str, enum.Enum):
         return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
+#: The sections of a plan whose items have ids, and the kind of object each holds.
+SECTIONS = {"goals": "goal", "objectives": "objective", "kpis": "kpi", "initiatives": "initiative"}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a document a finding is: the path of the value, and its line and column.
+
+    Attributes:
+        path: Path tuple of the key or value, e.g. ``("kpis", 2, "target")`` (``()`` = the whole file).
+        line: 1-based line.
+        column: 1-based column, counted in characters.
+    """
+
+    path: tuple = ()
+    line: int = 1
+    column: int = 1
+
+    @property
+    def pointer(self) -> str:
+        """JSON pointer (RFC 6901) of the path: ``('kpis', 2, 'target')`` -> ``/kpis/2/target``."""
+        return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in self.path)
+
+    @property
+    def object_kind(self) -> str | None:
+        """``goal``, ``objective``, ``kpi`` or ``initiative`` when the path lies in one such item."""
+        if len(self.path) >= 2 and self.path[0] in SECTIONS and isinstance(self.path[1], int):
+            return SECTIONS[self.path[0]]
+        return None
+
+    @property
+    def within(self) -> str:
+        """The place inside its goal, objective, KPI or initiative (``target/value``), else the whole pointer's parts."""
+        parts = self.path[2:] if self.object_kind else self.path
+        return "/".join(str(p) for p in parts)
+
+    def object_id(self, data) -> str | None:
+        """Id of the goal, objective, KPI or initiative that the path lies in, if any."""
+        if self.object_kind and isinstance(data, dict):
+            items = data.get(self.path[0])
+            if isinstance(items, list) and self.path[1] < len(items) and isinstance(items[self.path[1]], dict):
+                ident = items[self.path[1]].get("id")
+                return ident if isinstance(ident, str) else None
+        return None
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """The waiver that suppresses a finding, as reports show it.
+
+    Attributes:
+        kind: ``inline`` (a comment in the plan), ``policy`` (the policy's ``suppressions``) or ``baseline``.
+        rules: The rule selectors it names.
+        reason: Why the finding is accepted.
+        until: Last day it applies (ISO date), or ``None`` for no expiry.
+        file: The file that holds it.
+        line: 1-based line of the waiver in that file.
+    """
+
+    kind: str
+    rules: tuple[str, ...]
+    reason: str | None
+    until: str | None
+    file: str
+    line: int
+
+    def to_dict(self) -> dict:
+        """The waiver as the ``json`` report shows it."""
+        return {"kind": self.kind, "rules": list(self.rules), "reason": self.reason, "until": self.until,
+                "file": self.file, "line": self.line}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Waiver":
+        """The inverse of :meth:`to_dict`."""
+        return cls(data["kind"], tuple(data["rules"]), data["reason"], data["until"], data["file"], data["line"])
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem found in one file.
@@ -35,8 +112,8 @@ class Finding:
         rule_name: The rule's dotted name, e.g. ``"goal-linkage.unknown-objective"``.
         object_id: Id of the goal, objective, KPI or initiative the finding is in, if any.
         enforcement: ``"enforce"`` (counts for the exit code) or ``"audit"`` (reported, never blocks).
-        suppression: The waiver that suppresses it (``kind``, ``rules``, ``reason``,
-            ``until``, ``file``, ``line``), or ``None`` when it is active.
+        suppression: The :class:`Waiver` that suppresses it, or ``None`` when it is active.
+        path: The path tuple of :attr:`pointer` (not part of the ``json`` report).
     """
 
     rule_id: str
@@ -50,12 +127,18 @@ class Finding:
     rule_name: str = ""
     object_id: str | None = None
     enforcement: str = "enforce"
-    suppression: dict | None = None
+    suppression: Waiver | None = None
+    path: tuple = field(default=(), compare=False)
 
     @property
     def active(self) -> bool:
         """True unless a suppression waives it."""
         return self.suppression is None
+
+    @property
+    def location(self) -> Location:
+        """Where the finding is, as a :class:`Location`."""
+        return Location(self.path, self.line, self.column)
 
     def sort_key(self) -> tuple:
         """Order findings by file, then position, then rule id."""
@@ -75,7 +158,7 @@ class Finding:
             "object_id": self.object_id,
             "pointer": self.pointer,
             "enforcement": self.enforcement,
-            "suppression": self.suppression,
+            "suppression": self.suppression.to_dict() if self.suppression else None,
         }
 
 
@@ -91,6 +174,8 @@ class FileResult:
         rules_evaluated: Ids of the rules that judged this file (loading rules
             always; schema rules once it could be read; the other rules once its
             kind was known), so passes are visible as well as failures.
+        sha256: sha256 (hex) of the bytes that were judged, ``None`` when the file could not be read.
+        size: Their length in bytes.
     """
 
     path: str
@@ -98,6 +183,8 @@ class FileResult:
     doc_id: str | None = None
     findings: list[Finding] = field(default_factory=list)
     rules_evaluated: list[str] = field(default_factory=list)
+    sha256: str | None = None
+    size: int | None = None
 
     @property
     def active(self) -> list[Finding]:

@@ -25,6 +25,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from kpi_policies import selectors
+from kpi_policies.result import Waiver
+from kpi_policies.selectors import RuleSelector, any_matches
+
 _MARK = "kpi-policies:"
 _COMMENT = re.compile(r"(?:^|\s)#\s*kpi-policies:\s*(?P<body>.*)$")
 _IGNORE = re.compile(r"^ignore\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
@@ -68,12 +72,12 @@ class Suppression:
 
     def covers_rule(self, rule_id: str) -> bool:
         """True when ``rule_id`` is named, or starts with a named family prefix."""
-        return any(rule_id == r or (r.isalpha() and rule_id.startswith(r) and rule_id[len(r):].isdigit()) for r in self.rule_ids)
+        return any_matches(self.rule_ids, rule_id)
 
-    def as_dict(self) -> dict:
-        """The justification as reports show it."""
-        return {"kind": self.source, "rules": list(self.rule_ids), "reason": self.reason,
-                "until": self.until.isoformat() if self.until else None, "file": self.file, "line": self.line}
+    def as_waiver(self) -> Waiver:
+        """The waiver as findings carry it and reports show it."""
+        return Waiver(self.source, tuple(self.rule_ids), self.reason, self.until.isoformat() if self.until else None,
+                      self.file, self.line)
 
 
 def _attributes(text: str) -> dict[str, str]:
@@ -83,8 +87,8 @@ def _attributes(text: str) -> dict[str, str]:
 
 def validate(s: Suppression, known_rules, as_of: dt.date, until_text: str | None) -> Suppression:
     """Set ``s.problem`` when the suppression cannot be honoured."""
-    unknown = [r for r in s.rule_ids if not any(k == r or (r.isalpha() and k.startswith(r)) for k in known_rules)]
-    loading = [r for r in s.rule_ids if r == "Y" or (r.startswith("Y") and r[1:].isdigit())]
+    unknown = selectors.unknown(s.rule_ids, known_rules)
+    loading = [r for r in s.rule_ids if RuleSelector(r).is_loading()]
     if not s.rule_ids:
         s.problem = ("SU004", "suppression names no rule id: write ignore[RULE_ID] (several separated by commas)")
     elif unknown:
@@ -177,7 +181,7 @@ def apply(findings: list, suppressions: list[Suppression], ignore: bool = False)
     out = []
     for finding in findings:
         match = None
-        if not ignore and not finding.rule_id.startswith("SU"):
+        if not ignore and not finding.rule_id.startswith(("SU", "Y")):
             for s in valid:
                 if not s.covers_rule(finding.rule_id):
                     continue
@@ -192,6 +196,6 @@ def apply(findings: list, suppressions: list[Suppression], ignore: bool = False)
                     break
         if match:
             match.used = True
-            finding = dataclasses.replace(finding, suppression=match.as_dict())
+            finding = dataclasses.replace(finding, suppression=match.as_waiver())
         out.append(finding)
     return out

@@ -104,7 +104,7 @@ class _Exploding(Rule):
 
 
 def test_a_crashing_rule_becomes_a_finding_and_the_others_still_run(monkeypatch):
-    from kpi_policies.engine import run as engine_module
+    from kpi_policies.engine import resolve_policy as engine_module
 
     monkeypatch.setattr(engine_module, "all_rules", lambda plugins=(): (_Exploding,) + RULES)
     text = apply_example("kpis:\n  - id: KPI-CONVERSION\n    target: {value: 1.0, due: 2027-12-31}\n")

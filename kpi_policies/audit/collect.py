@@ -88,18 +88,17 @@ def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dic
 
 
 def build_report(result: RunResult, engine, *, reproducible: bool = False, now: dt.datetime | None = None,
-                 documents: dict | None = None, root: str | None = None, baseline: str | None = None) -> dict:
+                 root: str | None = None, baseline: str | None = None) -> dict:
     """Collect the audit report of a run as plain, JSON-ready data.
 
     Args:
-        result: What ``engine.run(...)`` returned.
+        result: What ``engine.run(..., keep=True)`` returned (the report reads the
+            documents and models the run kept, never the files again).
         engine: The :class:`~kpi_policies.engine.Engine` that made ``result``
             (its policy, rules and per-file settings are part of the evidence).
         reproducible: Leave the generation time out (``generated_at: null``), so
             the same inputs always give the same report, byte for byte.
         now: The generation time (default: the current time, UTC, to the second).
-        documents: Already-loaded documents by path, as given to ``engine.run``
-            (files are read from disk otherwise).
         root: Folder that policy and waiver paths are shown relative to
             (default: the repository root of the working folder).
         baseline: The baseline file the run used, if any (its sha256 and last
@@ -108,7 +107,6 @@ def build_report(result: RunResult, engine, *, reproducible: bool = False, now: 
     Returns:
         A dict in the shape of ``schemas/audit-report.schema.json``.
     """
-    from kpi_policies.index import Entry, Index
     from kpi_policies.paths import repo_relative, workspace_root
 
     root = root or workspace_root()
@@ -116,21 +114,12 @@ def build_report(result: RunResult, engine, *, reproducible: bool = False, now: 
     def display(path: str) -> str:
         return repo_relative(path, root) if path else path
 
-    documents = documents or {}
     as_of = dt.date.fromisoformat(result.as_of)
     rule_docs = _rule_docs(engine)
     order = list(engine.rules)
     rule_ids = list(dict.fromkeys(result.rules_run + [f.rule_id for f in result.findings]))
     rule_ids.sort(key=lambda r: order.index(r) if r in order else len(order))
-    loaded = {}
-    index = Index()
-    for fr in result.files:
-        if fr.kind in ("KpiPlan", "Strategy") and (fr.path in documents or os.path.isfile(fr.path)):
-            item = engine.load(fr.path, documents.get(fr.path))
-            loaded[fr.path] = item
-            if item.model is not None and item.model.metadata.id:
-                index.add(Entry(fr.kind, item.model.metadata.id, fr.path, item.model, item.document))
-    docs = [_document(fr, loaded.get(fr.path), engine, rule_ids, rule_docs, index) for fr in result.files]
+    docs = [_document(fr, engine.checked.get(fr.path), engine, rule_ids, rule_docs, engine.index) for fr in result.files]
     register = suppression_register(result, as_of, display)
     generated = None
     if not reproducible:

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from kpi_policies.result import Finding
 
-_SECTION_KINDS = {"goals": "goal", "objectives": "objective", "kpis": "kpi", "initiatives": "initiative"}
-
-
 def _object_counts(findings: list[Finding]) -> dict[tuple[str, str], list[int]]:
     """``(node kind, object id) -> [active findings, suppressed findings]``."""
     counts: dict[tuple[str, str], list[int]] = {}
     for f in findings:
-        section = f.pointer.split("/")[1] if f.pointer.count("/") >= 2 else ""
-        kind = _SECTION_KINDS.get(section)
+        kind = f.location.object_kind
         if kind and f.object_id:
             entry = counts.setdefault((kind, f.object_id), [0, 0])
             entry[0 if f.active else 1] += 1

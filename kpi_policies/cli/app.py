@@ -81,14 +81,14 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
     from kpi_policies.result import Severity
 
     pairs = pair_outputs(formats, outputs)
-    settings, files, engine, baseline = prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions,
-                                                    use_baseline=not write_baseline)
+    run = prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions, use_baseline=not write_baseline)
+    engine = run.engine
     cache = None
     if not no_cache:
         from kpi_policies.cache import Cache
 
-        cache = Cache(settings.root, f"{engine.policy.digest}\x1f{engine.as_of}\x1f{ignore_suppressions}")
-    result = engine.run(files, baseline=baseline, jobs=jobs or (os.cpu_count() or 1), cache=cache)
+        cache = Cache(run.settings.root, f"{engine.policy.digest}\x1f{engine.as_of}\x1f{ignore_suppressions}")
+    result = engine.run(run.files, baseline=run.baseline, jobs=jobs, cache=cache)
     for fmt, output in pairs:
         _emit(render(fmt, result), output)
     if write_baseline:
@@ -154,7 +154,7 @@ def config_command(show, policy_path) -> None:
     ]
     for rule_id, rule in engine.rules.items():
         view = engine.view(rule_id)
-        params = engine._validated(rule, view.params).model_dump()
+        params = engine.resolved.params(rule, view.params).model_dump()
         origin = policy.where("rules", rule_id) if ("rules", rule_id) in policy.origins else "default"
         lines.append(f"  {rule_id:<6} {'on ' if view.enabled else 'off'} {view.severity.value:<7} {view.enforcement:<7} "
                      f"{params or ''}    <- {origin}")

@@ -6,6 +6,8 @@ import datetime as dt
 import os
 import re
 import sys
+from dataclasses import dataclass
+from typing import Any
 
 import click
 
@@ -47,14 +49,28 @@ def emit(text: str, output: str | None) -> None:
         fail(f"cannot write {output}: {exc.strerror or exc}")
 
 
-def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: bool = False, use_baseline: bool = True):
+@dataclass
+class RunSetup:
+    """Everything a run needs, as ``check`` and ``report`` set it up.
+
+    Attributes:
+        settings: The project configuration (:class:`kpi_policies.settings.Settings`).
+        files: The files to check, discovered from the command line or the configuration.
+        engine: The engine, with the policy resolved.
+        baseline: The baseline whose entries waive known findings, or ``None``.
+    """
+
+    settings: Any
+    files: list[str]
+    engine: Any
+    baseline: Any = None
+
+
+def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: bool = False, use_baseline: bool = True) -> RunSetup:
     """Settings, files, engine and baseline of a run, as ``check`` and ``report`` set them up.
 
     Command-line values win over the project configuration. Any problem is a
     one-line usage error (exit 2).
-
-    Returns:
-        ``(settings, files, engine, baseline or None)``.
     """
     from kpi_policies.baseline import Baseline, BaselineError
     from kpi_policies.discover import DiscoveryError, default_paths, discover
@@ -72,4 +88,4 @@ def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: b
         baseline = Baseline.read(baseline_file) if baseline_file and not ignore_suppressions else None
     except (DiscoveryError, PolicyError, ConfigError, BaselineError) as exc:
         fail(str(exc))
-    return settings, files, engine, baseline
+    return RunSetup(settings, files, engine, baseline)

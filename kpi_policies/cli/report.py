@@ -44,9 +44,10 @@ def report_command(paths, fmt, output, as_of, policy_path, baseline_path, reprod
     from kpi_policies.audit import render
     from kpi_policies.audit.collect import build_report
 
-    _, files, engine, baseline = prepare_run(paths, as_of, policy_path, baseline_path)
-    result = engine.run(files, baseline=baseline)
-    text = render(build_report(result, engine, reproducible=reproducible, baseline=baseline.path if baseline else None), fmt)
+    run = prepare_run(paths, as_of, policy_path, baseline_path)
+    result = run.engine.run(run.files, baseline=run.baseline, keep=True)
+    text = render(build_report(result, run.engine, reproducible=reproducible,
+                               baseline=run.baseline.path if run.baseline else None), fmt)
     emit(text, output)
     if output:
         click.echo(f"wrote {output}", err=True)

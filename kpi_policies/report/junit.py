@@ -42,7 +42,7 @@ def build(result: RunResult) -> ET.Element:
                 failure.text = _clean(f"{f.file}:{f.line}:{f.column}: {f.rule_id} {f.severity.value}: {f.message}")
             waived = [f for f in by_rule.get(rule_id, []) if not f.active]
             if waived and not any(f.active for f in by_rule[rule_id]):
-                reasons = "; ".join(f"line {f.line}: {f.suppression['reason']}" for f in waived)
+                reasons = "; ".join(f"line {f.line}: {f.suppression.reason}" for f in waived)
                 ET.SubElement(case, "skipped", message=_clean(f"suppressed: {reasons}"))
         total_tests += len(rules)
         total_failures += failed

@@ -87,11 +87,11 @@ def build(result: RunResult, root: str | None = None) -> dict:
             "properties": {"planId": f.plan_id, "pointer": f.pointer, "enforcement": f.enforcement},
         })
         if f.suppression:
-            until = f" (until {f.suppression['until']})" if f.suppression.get("until") else ""
+            until = f" (until {f.suppression.until})" if f.suppression.until else ""
             results[-1]["suppressions"] = [{
-                "kind": "inSource" if f.suppression["kind"] == "inline" else "external",
+                "kind": "inSource" if f.suppression.kind == "inline" else "external",
                 "status": "accepted",
-                "justification": f"{f.suppression['reason']}{until}",
+                "justification": f"{f.suppression.reason}{until}",
             }]
     run = {
         "tool": {"driver": {
