@@ -28,8 +28,10 @@ class RuleSelector:
         if not p or not rule_id.startswith(p):
             return False
         rest = rule_id[len(p):]
-        # a family needs a number to follow (FE -> FE004, not FEX001); a partial id is followed by digits only
-        return rest.isdigit() and (p[-1].isdigit() or rest[0].isdigit())
+        digits = len(p) - len(p.rstrip("0123456789"))
+        # a family needs a number to follow (FE -> FE004, not FEX001); a partial id (FE00, never a
+        # whole three-digit id) is followed by digits only
+        return rest.isdigit() and digits < 3
 
     def names_any(self, rule_ids: Iterable[str]) -> bool:
         """True when at least one of ``rule_ids`` is matched (an unknown selector matches none)."""
