@@ -245,6 +245,10 @@ class _Frame:
 _NO_KEY = object()
 
 
+class _Stop(Exception):
+    """A limit was reached (``Y005`` too many nodes or a bad alias, ``Y006`` too deep): ``(rule id, mark, message)``."""
+
+
 class _Composer:
     """Builds plain data from ruamel.yaml events, keeping positions (iterative, no recursion)."""
 
@@ -259,6 +263,15 @@ class _Composer:
         self.doc.problems.append(LoadProblem(rule_id, line, col, message))
 
     def run(self, events) -> None:
+        """Compose the events into data and positions; a limit reached (Y005, Y006) stops with no data."""
+        try:
+            self._compose(events)
+        except _Stop as stop:
+            rule_id, mark, message = stop.args
+            self.problem(rule_id, mark, message)
+            self.doc.data = None
+
+    def _compose(self, events) -> None:
         stack: list[_Frame] = []
         root_set = False
         scalar, mapping_start, sequence_start = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
@@ -281,9 +294,7 @@ class _Composer:
                     self.anchors[event.anchor] = (event.value, _weight(event.value), False)
                 self._set_key(frame, event.value, (mark.line + 1, mark.column + 1), mark)
                 if self.total > MAX_NODES:
-                    self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
                 continue
             if cls is scalar and stack and not event.anchor:
                 frame = stack[-1]
@@ -308,9 +319,7 @@ class _Composer:
                             key_positions[path] = frame.key_pos
                     frame.key_pos = None
                     if self.total > MAX_NODES:
-                        self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
-                        self.doc.data = None
-                        return
+                        raise _Stop("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
                     continue
                 if type(container) is list:
                     frame.size += 1
@@ -322,9 +331,7 @@ class _Composer:
                         positions[frame.path + (len(container),)] = (mark.line + 1, mark.column + 1)
                     container.append(value)
                     if self.total > MAX_NODES:
-                        self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
-                        self.doc.data = None
-                        return
+                        raise _Stop("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
                     continue
             if cls in collection_end:
                 frame = stack.pop()
@@ -359,9 +366,7 @@ class _Composer:
                     self.problem("Y007", mark, bad)
                 self.total += 1
                 if self.total > MAX_NODES:
-                    self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
                 if event.anchor:
                     self.anchors[event.anchor] = (value, _weight(event.value), False)
                 if stack:
@@ -374,15 +379,11 @@ class _Composer:
 
             if cls is mapping_start or cls is sequence_start:
                 if len(stack) >= MAX_DEPTH:
-                    self.problem("Y006", mark, f"nesting deeper than {MAX_DEPTH} levels is not accepted")
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y006", mark, f"nesting deeper than {MAX_DEPTH} levels is not accepted")
                 container: Any = {} if cls is mapping_start else []
                 self.total += 1
                 if self.total > MAX_NODES:
-                    self.problem("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
                 if event.anchor:
                     self.anchors[event.anchor] = (container, 1, True)
                 if stack:
@@ -403,22 +404,13 @@ class _Composer:
 
             if cls is ev.AliasEvent:
                 if event.anchor not in self.anchors:
-                    self.problem("Y005", mark, f"alias *{event.anchor} refers to no anchor defined before it")
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, f"alias *{event.anchor} refers to no anchor defined before it")
                 value, size, still_open = self.anchors[event.anchor]
                 if still_open:
-                    self.problem("Y005", mark, f"alias *{event.anchor} refers to a node that contains it (a cycle)")
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, f"alias *{event.anchor} refers to a node that contains it (a cycle)")
                 self.total += size
                 if self.total > MAX_NODES:
-                    self.problem(
-                        "Y005", mark,
-                        f"aliases expand this file beyond {MAX_NODES:,} nodes (an alias-expansion bomb?)",
-                    )
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, f"aliases expand this file beyond {MAX_NODES:,} nodes (an alias-expansion bomb?)")
                 if stack:
                     stack[-1].size += size
                     self._attach(stack[-1], value, path, pos, event, is_alias=True)
