@@ -4,6 +4,11 @@ A plan's ``metadata.strategy`` is resolved first among the files being checked,
 then among the Strategy files of the repository the plan lives in (the folder
 holding ``.git``, or the plan's own folder outside git). Strategies found that
 way are read only to resolve references; no finding is reported on them.
+
+The plans serving a strategy (:meth:`Index.plans_for`) are likewise the run's
+plans plus the repository's: a strategy checked alone, or a plan checked alone
+under pre-commit, still sees its sibling plans; findings go only on the files
+of the run.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 
 _SKIP_DIRS = {"node_modules", "venv", "__pycache__", "site-packages"}
 _STRATEGY_HINT = re.compile(r"^kind:\s*['\"]?Strategy['\"]?\s*$", re.M)
+_PLAN_HINT = re.compile(r"^kind:\s*['\"]?KpiPlan['\"]?\s*(?:#.*)?$", re.M)
 #: Most files scanned per repository when looking for a strategy.
 MAX_SCAN = 20_000
 
@@ -53,7 +59,40 @@ class Index:
 
     entries: list[Entry] = field(default_factory=list)
     repository_searches: int = 0
+    run_paths: tuple = ()
+    run_documents: dict = field(default_factory=dict, repr=False)
     _repo_strategies: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    _repo_plans: dict[tuple, list[Entry]] = field(default_factory=dict)
+    _run_plans: list[Entry] | None = None
+
+    def note_run(self, paths, documents=None) -> None:
+        """Remember the files of the run (and documents given as text) so :meth:`plans_for` sees them."""
+        self.run_paths = tuple(paths)
+        self.run_documents = dict(documents or {})
+        self._run_plans = None
+
+    def in_run(self, entry: Entry | None) -> bool:
+        """True when ``entry`` is a file of this run (not one found in the repository)."""
+        return entry is not None and (any(e is entry for e in self.entries) or entry.file in self.run_paths)
+
+    def plans_for(self, strategy_id: str, near: str, current: Entry | None = None) -> list[Entry]:
+        """The plans naming ``strategy_id`` in ``metadata.strategy``: the run's, then the repository's.
+
+        A file read both ways counts once, as the run has it; ``current`` (the
+        plan being judged) replaces its own file.
+        """
+        if self._run_plans is None:
+            self._run_plans = [e for e in (_read(p, "KpiPlan", self.run_documents.get(p)) for p in self.run_paths
+                                           if p in self.run_documents or _looks_like(p, _PLAN_HINT)) if e is not None]
+        self.repository_searches += 1
+        root = repository_root(near)
+        if (root, strategy_id) not in self._repo_plans:
+            self._repo_plans[(root, strategy_id)] = _scan(root, _PLAN_HINT, "KpiPlan", strategy_id)
+        out: dict[str, Entry] = {}
+        for entry in [*self._repo_plans[(root, strategy_id)], *self._run_plans, *([current] if current else [])]:
+            if entry.model.metadata.strategy == strategy_id:
+                out[_real(entry.file)] = entry
+        return sorted(out.values(), key=lambda e: (e.id, e.file))
 
     def add(self, entry: Entry) -> None:
         """Record a plan or strategy of this run."""
@@ -83,6 +122,75 @@ def _root_of(folder: str) -> str:
         if (candidate / ".git").exists():
             return str(candidate)
     return folder
+
+
+def _real(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return path
+
+
+def _looks_like(path: str, hint) -> bool:
+    """Cheap test on a regular file's start: does it declare this kind?"""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > 5_000_000:
+            return False
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            return bool(hint.search(fh.read(200_000)))
+    except OSError:
+        return False
+
+
+def _read(path: str, kind_wanted: str, document=None) -> Entry | None:
+    """One file as an index entry when it is a readable document of ``kind_wanted`` with an id."""
+    from kpi_policies import models
+    from kpi_policies.load import load_file
+    from kpi_policies.schema import prune, validate
+
+    doc = document if document is not None else load_file(path)
+    if not doc.usable:
+        return None
+    kind, errors = validate(doc.data)
+    if kind != kind_wanted:
+        return None
+    try:
+        model = models.build(kind, prune(doc.data, errors))
+    except models.ModelBuildError:
+        return None
+    if not model.metadata.id:
+        return None
+    return Entry(kind, model.metadata.id, path, model, doc)
+
+
+def _scan(root: str, hint, kind_wanted: str, must_contain: str | None = None) -> list[Entry]:
+    """The documents of one kind below ``root`` (text tests first; at most :data:`MAX_SCAN` files looked at)."""
+    found: list[Entry] = []
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        for name in sorted(files):
+            if not name.endswith((".yaml", ".yml")):
+                continue
+            seen += 1
+            if seen > MAX_SCAN:
+                return found
+            path = os.path.join(folder, name)
+            try:
+                info = os.stat(path)
+                if not stat.S_ISREG(info.st_mode) or info.st_size > 5_000_000:
+                    continue
+                with open(path, encoding="utf-8-sig", errors="replace") as fh:
+                    head = fh.read(200_000)
+            except OSError:
+                continue
+            if not hint.search(head) or (must_contain and must_contain not in head):
+                continue
+            entry = _read(path, kind_wanted)
+            if entry is not None:
+                found.append(entry)
+    return found
 
 
 def _scan_strategies(root: str) -> dict[str, Entry]:

@@ -121,6 +121,7 @@ class Policy:
         sources: Pack files read, parents first.
         tools: Approved measurement tools by id.
         metrics: Metrics added to the catalog, as plain data (validated by the catalog).
+        relations: Relations added to the catalog's, as plain data (rule family DR).
         base: The top-level layer (selection and rule settings).
         overrides: Path-glob layers, in order.
         suppressions: Waivers written in the policy.
@@ -133,6 +134,7 @@ class Policy:
     sources: list[str] = field(default_factory=list)
     tools: dict[str, Tool] = field(default_factory=dict)
     metrics: dict[str, dict] = field(default_factory=dict)
+    relations: list[dict] = field(default_factory=list)
     base: Layer = field(default_factory=Layer)
     overrides: list[Layer] = field(default_factory=list)
     suppressions: list[PolicySuppression] = field(default_factory=list)
@@ -151,6 +153,7 @@ class Policy:
         blob = json.dumps({
             "tools": {k: v.model_dump() for k, v in sorted(self.tools.items())},
             "metrics": self.metrics,
+            "relations": self.relations,
             "layers": [_layer_dump(layer) for layer in [self.base, *self.overrides]],
             "suppressions": [s.__dict__ for s in self.suppressions],
             "plugins": sorted(self.plugins),
@@ -302,6 +305,9 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
     for i, metric in enumerate(pack.get("metrics", [])):
         policy.metrics[metric["id"]] = metric
         policy.origins[("metrics", metric["id"])] = (path, doc, ("metrics", i))
+    for i, relation in enumerate(pack.get("relations", [])):
+        policy.relations = [r for r in policy.relations if r["id"] != relation["id"]] + [relation]
+        policy.origins[("relations", relation["id"])] = (path, doc, ("relations", i))
     _merge_layer(policy.base, _layer(pack, path, doc, (), policy))
     for i, override in enumerate(pack.get("overrides", [])):
         policy.overrides.append(_layer(override, path, doc, ("overrides", i), policy, files=override["files"]))

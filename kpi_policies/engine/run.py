@@ -225,7 +225,8 @@ class Engine:
             for v in violations:
                 if v.missing and _said_by_schema(tuple(v.missing), loaded.rejected):
                     continue
-                self._finding(loaded, rule_cls.id, v.message, tuple(v.path), on_key=v.on_key)
+                line, column = getattr(v, "position", None) or (None, None)
+                self._finding(loaded, rule_cls.id, v.message, tuple(v.path), on_key=v.on_key, line=line, column=column)
 
     # --- one file, start to end -----------------------------------------
     def process(self, path: str, index: Index, document: Document | None = None, raw: bytes | None = None) -> tuple:
@@ -326,6 +327,7 @@ class Engine:
         """
         documents = documents or {}
         index = Index()
+        index.note_run(paths, documents)
         strategies: dict[str, tuple] = {}
         for path in paths:
             text = documents[path].text if path in documents else _head(path)
