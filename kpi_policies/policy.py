@@ -340,4 +340,24 @@ def load_policy(path: str | None = None) -> Policy:
         _apply_pack(policy, _resolve(path, None), (), [])
     else:
         _apply_pack(policy, path, (), ["recommended"])
+    _check_relations(policy)
     return policy
+
+
+def _check_relations(policy: Policy) -> None:
+    """Refuse a relation whose formula cannot be read or names no metric (it is never run as code)."""
+    if not policy.relations:
+        return
+    from kpi_policies.catalog import builtin_catalog
+    from kpi_policies.formula import FormulaError, names, parse
+
+    metrics = set(builtin_catalog().metrics) | set(policy.metrics)
+    for relation in policy.relations:
+        where = policy.where("relations", relation["id"], "formula")
+        try:
+            tree = parse(relation["formula"])
+        except FormulaError as exc:
+            raise PolicyError(f"{where}: relation {relation['id']}: column {exc.column} of the formula: {exc.message}") from None
+        for name in [relation["metric"], *names(tree)]:
+            if name not in metrics:
+                raise PolicyError(f"{where}: relation {relation['id']} names '{name}', which is not a metric of the catalog")
