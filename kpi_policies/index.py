@@ -89,7 +89,8 @@ class Index:
         if (root, strategy_id) not in self._repo_plans:
             self._repo_plans[(root, strategy_id)] = _scan(root, _PLAN_HINT, "KpiPlan", strategy_id)
         out: dict[str, Entry] = {}
-        for entry in [*self._repo_plans[(root, strategy_id)], *self._run_plans, *([current] if current else [])]:
+        known = [e for e in self.entries if e.kind == "KpiPlan"]
+        for entry in [*self._repo_plans[(root, strategy_id)], *self._run_plans, *known, *([current] if current else [])]:
             if entry.model.metadata.strategy == strategy_id:
                 out[_real(entry.file)] = entry
         return sorted(out.values(), key=lambda e: (e.id, e.file))
