@@ -316,7 +316,7 @@ def back_solve(applied: Applied, catalog: Catalog) -> list[tuple]:
 
 
 def log_shares(applied: Applied, catalog: Catalog) -> dict | None:
-    """Each member's share of the parent's planned change: ln(x_T / x_0) / ln(T / B) (log-mean Divisia).
+    """Each member's share of the parent's planned change: ln(x_T / x_0) / ln(T / B) (log-mean Divisia, Ang 2005).
 
     Only for products and ratios (a divisor's share counts against); ``None``
     when a baseline or target is missing or not positive, or the parent does not change.
@@ -327,15 +327,30 @@ def log_shares(applied: Applied, catalog: Catalog) -> dict | None:
     goal = values(applied, "target", catalog)
     if any(v is None or v <= 0 for v in [*base.values(), *goal.values()]):
         return None
-    try:
-        b = fx.evaluate(applied.tree, base)
-        t = fx.evaluate(applied.tree, goal)
-    except fx.Undefined:
-        return None
-    if b <= 0 or t <= 0 or math.isclose(b, t, rel_tol=1e-12):
+    b, t = _parent_change(applied, base, goal, catalog)
+    if b is None or t is None or b <= 0 or t <= 0 or math.isclose(b, t, rel_tol=1e-12):
         return None
     total = math.log(t / b)
     return {kpi_id: fx.sign(applied.tree, kpi_id) * math.log(goal[kpi_id] / base[kpi_id]) / total for kpi_id in applied.members}
+
+
+def _parent_change(applied: Applied, base: dict, goal: dict, catalog: Catalog) -> tuple:
+    """The parent's baseline and target as the relation uses them: as declared, else as its drivers imply.
+
+    The declared ones make the shares add up to the part of the planned change
+    the drivers carry (less than 100% when their targets fall short).
+    """
+    out = []
+    for which, values_ in (("baseline", base), ("target", goal)):
+        declared = _value(applied.parent, which)
+        if declared is not None:
+            out.append(declared * scale(applied.parent, catalog))
+            continue
+        try:
+            out.append(fx.evaluate(applied.tree, values_))
+        except fx.Undefined:
+            out.append(None)
+    return tuple(out)
 
 
 def sum_shares(applied: Applied, catalog: Catalog) -> dict | None:
@@ -347,9 +362,10 @@ def sum_shares(applied: Applied, catalog: Catalog) -> dict | None:
     if any(v is None for v in [*base.values(), *goal.values()]):
         return None
     changes = {k: fx.sign(applied.tree, k) * (goal[k] - base[k]) for k in applied.members}
-    total = sum(changes.values())
-    if total == 0:
+    b, t = _parent_change(applied, base, goal, catalog)
+    if b is None or t is None or t == b:
         return None
+    total = t - b
     return {k: c / total for k, c in changes.items()}
 
 

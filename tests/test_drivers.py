@@ -404,3 +404,35 @@ def test_this_repositorys_plans_declare_their_relations_and_pass():
     }
     code, report = check_json("--as-of", "2026-12-03", "plans/", cwd=ROOT)
     assert code == 0 and report["summary"]["error"] == 0
+
+
+# --- the audit report ---------------------------------------------------------
+
+def test_report_shows_operators_shares_implied_targets_and_the_strategy_roll_up(group):
+    import json
+
+    import jsonschema
+
+    online = group / "plans" / "online.yaml"
+    online.write_text(_plan(aov_t=618000).replace("id: shop-marketing-2027", "id: online-2027").replace(
+        "  department: marketing\n", "  department: marketing\n  strategy: group-2027\n").replace(
+        "  drivers:\n  - KPI-ORDERS\n", "  contributes_to: G-SALES\n  drivers:\n  - KPI-ORDERS\n"))
+    proc = run_cli("report", "--as-of", "2027-04-10", "--format", "json", "plans", cwd=group)
+    report = json.loads(proc.stdout)
+    jsonschema.validate(report, json.loads((ROOT / "schemas" / "audit-report.schema.json").read_text()))
+    docs = {d["id"]: d for d in report["documents"]}
+    tree = docs["online-2027"]["tree"]
+    [relation] = tree["relations"]
+    assert relation["formula"] == "orders × average order value" and relation["agrees"] is False
+    assert relation["implied_text"] == "51.9 bn VND" and relation["declared_text"] == "52.8 bn VND"
+    shares = {m["id"]: m["share"] for m in relation["members"]}
+    # ln(1.05) / ln(1.10) and ln(1.03) / ln(1.10): orders carry 51% of the planned growth, AOV 31%, 18% is carried by nobody
+    assert shares["KPI-ORDERS"] == pytest.approx(0.5119, abs=1e-3) and shares["KPI-AOV"] == pytest.approx(0.3101, abs=1e-3)
+    arcs = {(e["from"], e["to"]): e for e in tree["edges"] if e["kind"] == "drives"}
+    assert arcs[("kpi:KPI-AOV", "kpi:KPI-REVENUE")]["operator"] == "×"
+    goal = next(g for g in docs["group-2027"]["goals"] if g["id"] == "G-SALES")
+    assert goal["rollup"]["total"] == 98000000000
+    assert {p["plan"]: round(p["share"], 3) for p in goal["rollup"]["plans"]} == {
+        "b2b-2027": round(14.2 / 98, 3), "online-2027": round(52.8 / 98, 3), "retail-2027": round(31 / 98, 3)}
+    html = run_cli("report", "--as-of", "2027-04-10", "--format", "html", "plans", cwd=group).stdout
+    assert "× 51%" in html and "51.9 bn VND" in html and "plans reach 98.0 bn VND" in html
