@@ -27,8 +27,10 @@ from typing import Callable, Union
 
 #: Longest formula accepted, in characters.
 MAX_LENGTH = 1000
-#: Deepest nesting of parentheses accepted.
+#: Deepest nesting of parentheses and leading minus signs accepted.
 MAX_DEPTH = 50
+#: Most tokens (ids, numbers, operators, parentheses) in one formula.
+MAX_TOKENS = 400
 
 _OPERATORS = {"+": "+", "-": "-", "\u2212": "-", "*": "*", "\u00d7": "*", "/": "/", "\u00f7": "/"}
 _SHOWN = {"+": "+", "-": "\u2212", "*": "\u00d7", "/": "\u00f7"}
@@ -171,6 +173,8 @@ class _Parser:
     def __init__(self, text: str):
         self.text = text
         self.tokens = tokenize(text)
+        if len(self.tokens) > MAX_TOKENS:
+            raise FormulaError(f"the formula has {len(self.tokens)} parts; at most {MAX_TOKENS} are read", self.tokens[MAX_TOKENS].column)
         self.pos = 0
         self.depth = 0
 
@@ -209,7 +213,12 @@ class _Parser:
         tok = self.peek()
         if tok is not None and tok.kind == "op" and tok.text == "-":
             self.pos += 1
-            return Neg(self.unary(), tok.column)
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise FormulaError(f"more than {MAX_DEPTH} minus signs and parentheses nest here", tok.column)
+            node = Neg(self.unary(), tok.column)
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:

@@ -60,6 +60,9 @@ def test_a_minus_without_spaces_belongs_to_the_id():
     ("KPI-A KPI-B", 7),
     ("", 1),
     ("lambda: 1", 7),
+    ("-" * 999 + "1", 401),
+    ("(" * 60 + "1" + ")" * 60, 51),
+    ("-" * 60 + "1", 51),
 ])
 def test_anything_but_arithmetic_is_an_error_at_its_column(text, column):
     with pytest.raises(fx.FormulaError) as info:
