@@ -502,7 +502,9 @@ class IncompleteRelation(Rule):
     order value but by no orders KPI cannot be reconciled with its drivers, and
     nobody owns the missing factor (docs/domain.md, "Drivers: how KPIs
     combine"). Add a driver KPI for each missing metric, or write the
-    relation yourself in `formula:` with the missing part as a number.
+    relation yourself in `formula:` with the missing part as a number. Drivers
+    that do not form an equation (conversion rate, new customers and average
+    order value for revenue, step 4) are a sound plan, hence only a hint.
 
     ## Fails
     ```yaml
@@ -523,7 +525,7 @@ class IncompleteRelation(Rule):
 
     id = "DR007"
     name = "drivers.incomplete-relation"
-    severity = Severity.WARNING
+    severity = Severity.INFO
 
     def check(self, ctx: Context, params):
         analysis = _analysis(ctx)
