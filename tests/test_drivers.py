@@ -321,7 +321,7 @@ def test_roll_up_across_three_department_plans_lists_each_share(group):
     rollup = [f for f in report["findings"] if f["rule_id"] == "DR010"]
     assert len(rollup) == 1 and rollup[0]["file"] == "plans/strategy.yaml"
     message = rollup[0]["message"]
-    assert "reach 98.0 bn VND, 2.0% short of 100.0 bn" in message
+    assert "reach 98.0 bn VND, 2.0 bn (2.0%) short of 100.0 bn" in message
     assert "b2b-2027 14.2 bn (14%), online-2027 52.8 bn (54%), retail-2027 31.0 bn (32%)" in message
     unserved = [f for f in report["findings"] if f["rule_id"] == "DR011"]
     assert [f["message"].split(" is served")[0] for f in unserved] == ["strategy goal G-RETENTION"]
@@ -367,7 +367,7 @@ def test_pre_commit_on_one_plan_finds_strategy_and_siblings_and_reports_only_on_
     assert files <= {"plans/retail.yaml"}
     rollup = [f for f in report["findings"] if f["rule_id"] == "DR010"]
     assert len(rollup) == 1 and rollup[0]["object_id"] == "KPI-REVENUE"
-    assert "reach 98.0 bn VND, 2.0% short of 100.0 bn" in rollup[0]["message"] and "b2b-2027 14.2 bn" in rollup[0]["message"]
+    assert "reach 98.0 bn VND, 2.0 bn (2.0%) short of 100.0 bn" in rollup[0]["message"] and "b2b-2027 14.2 bn" in rollup[0]["message"]
     assert not [f for f in report["findings"] if f["rule_id"] == "DR011"]  # findings on the strategy need the strategy passed
     # the same through the pre-commit hook's command line: the plan passed is judged with its edits
     retail = group / "plans" / "retail.yaml"

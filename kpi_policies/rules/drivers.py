@@ -710,7 +710,17 @@ class StrategyRollUp(Rule):
                 continue
             message = rollup_message(goal, plans, ctx.catalog, params.tolerance_percent)
             if message:
-                yield Violation(kpi.path + ("contributes_to",), f"{message} (strategy {entry.id}, {entry.file})")
+                yield Violation(kpi.path + ("contributes_to",), f"{message} (strategy {entry.id}, {_shown_path(entry.file)})")
+
+
+def _shown_path(path: str) -> str:
+    """A file path as the reader knows it: relative to the workspace when inside it."""
+    from kpi_policies.paths import repo_relative, workspace_root
+
+    try:
+        return repo_relative(path, workspace_root())
+    except (OSError, ValueError):
+        return path
 
 
 def contributions(goal, plans, catalog) -> list[tuple]:
@@ -818,7 +828,8 @@ def rollup_message(goal, plans, catalog, tolerance: float) -> str | None:
         how = "added up"
     side = "above" if lower_better else "short of"
     shown_total, shown_target = rel.two_amounts(total, target, unit_kpi, catalog)
-    return (f"{what}, but the contributing plans' targets, {how}, reach {shown_total}, {abs(gap):.1f}% {side} "
+    missing = rel.amount(abs(total - target), unit_kpi, catalog, unit=False)
+    return (f"{what}, but the contributing plans' targets, {how}, reach {shown_total}, {missing} ({abs(gap):.1f}%) {side} "
             f"{shown_target}: {listed}")
 
 
