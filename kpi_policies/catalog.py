@@ -4,6 +4,12 @@ Each metric has a formula, a unit kind (currency, count, percent, ratio, score,
 days), a better direction, the goal types it serves, the tools that measure it
 and the source of its definition (docs/domain.md "Standard KPI facts", GA4 and
 Google Ads help).
+
+The catalog's ``relations:`` say how metrics combine (docs/domain.md, "Drivers:
+how KPIs combine"): ``revenue = orders * average_order_value``, sums and
+ratios, each a formula over metric ids in the language of
+:mod:`kpi_policies.formula`. Percent metrics enter a relation as ratios
+(2.1 percent is 0.021).
 """
 
 from __future__ import annotations
@@ -39,14 +45,34 @@ class Metric(BaseModel):
     source: str
 
 
+class Relation(BaseModel):
+    """How one metric is computed from others: ``metric = formula`` (formula over metric ids)."""
+
+    id: str
+    metric: str
+    formula: str
+    source: str = ""
+
+    def tree(self):
+        """The parsed formula (:mod:`kpi_policies.formula`); raises ``FormulaError`` when it cannot be read."""
+        from kpi_policies.formula import parse
+
+        return parse(self.formula)
+
+
 class Catalog(BaseModel):
-    """Metrics by id."""
+    """Metrics by id, and the relations between them."""
 
     metrics: dict[str, Metric]
+    relations: list[Relation] = Field(default_factory=list)
 
     def get(self, metric_id: str | None) -> Metric | None:
         """The metric with this id, or ``None``."""
         return self.metrics.get(metric_id) if metric_id else None
+
+    def relations_of(self, metric_id: str | None) -> list[Relation]:
+        """The relations that compute ``metric_id``, in catalog order."""
+        return [r for r in self.relations if r.metric == metric_id] if metric_id else []
 
 
 @functools.lru_cache(maxsize=None)
@@ -63,4 +89,26 @@ def builtin_catalog() -> Catalog:
     kind, errors = validate(doc.data) if doc.usable else (None, doc.problems)
     if kind != "MetricCatalog" or errors:
         raise RuntimeError(f"the bundled metric catalog is broken: {errors[:1]}")
-    return Catalog(metrics={m["id"]: Metric.model_validate(m) for m in doc.data["metrics"]})
+    catalog = Catalog(metrics={m["id"]: Metric.model_validate(m) for m in doc.data["metrics"]},
+                      relations=[Relation.model_validate(r) for r in doc.data.get("relations", [])])
+    problem = check_relations(catalog.relations, catalog.metrics)
+    if problem:
+        raise RuntimeError(f"the bundled metric catalog is broken: {problem}")
+    return catalog
+
+
+def check_relations(relations: list[Relation], metrics: dict) -> str | None:
+    """The first problem of a list of relations (unreadable formula, unknown metric), or ``None``."""
+    from kpi_policies.formula import FormulaError, names
+
+    for relation in relations:
+        if relation.metric not in metrics:
+            return f"relation {relation.id} computes '{relation.metric}', which is not a metric of the catalog"
+        try:
+            tree = relation.tree()
+        except FormulaError as exc:
+            return f"relation {relation.id}: column {exc.column} of `{relation.formula}`: {exc.message}"
+        unknown = [n for n in names(tree) if n not in metrics]
+        if unknown:
+            return f"relation {relation.id} uses '{unknown[0]}', which is not a metric of the catalog"
+    return None

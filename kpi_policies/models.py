@@ -56,6 +56,16 @@ class Metadata(StrategyMetadata):
     strategy: Optional[str] = None
 
 
+class Measure(_Model):
+    """How a strategy goal is measured across the plans serving it: metric, baseline, target, deadline."""
+
+    metric: Optional[str] = None
+    unit: Optional[str] = None
+    baseline: Optional[float] = None
+    target: Optional[float] = None
+    due: Optional[dt.date] = None
+
+
 class Goal(_Model):
     """A business goal (docs/domain.md, "How a good plan is built", step 1)."""
 
@@ -63,6 +73,7 @@ class Goal(_Model):
     title: Optional[str] = None
     type: Optional[GoalType] = None
     description: Optional[str] = None
+    measure: Optional[Measure] = None
 
 
 class Objective(_Model):
@@ -128,6 +139,8 @@ class Kpi(_Model):
     baseline: Optional[Baseline] = None
     target: Optional[Target] = None
     drivers: list[str] = Field(default_factory=list)
+    formula: Optional[str] = None
+    contributes_to: Optional[str] = None
     measurement: Optional[Measurement] = None
     review: Optional[Review] = None
 

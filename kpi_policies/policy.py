@@ -122,6 +122,7 @@ class Policy:
         sources: Pack files read, parents first.
         tools: Approved measurement tools by id.
         metrics: Metrics added to the catalog, as plain data (validated by the catalog).
+        relations: Relations added to the catalog's, as plain data (rule family DR).
         base: The top-level layer (selection and rule settings).
         overrides: Path-glob layers, in order.
         suppressions: Waivers written in the policy.
@@ -134,6 +135,7 @@ class Policy:
     sources: list[str] = field(default_factory=list)
     tools: dict[str, Tool] = field(default_factory=dict)
     metrics: dict[str, dict] = field(default_factory=dict)
+    relations: list[dict] = field(default_factory=list)
     base: Layer = field(default_factory=Layer)
     overrides: list[Layer] = field(default_factory=list)
     suppressions: list[PolicySuppression] = field(default_factory=list)
@@ -152,6 +154,7 @@ class Policy:
         blob = json.dumps({
             "tools": {k: v.model_dump() for k, v in sorted(self.tools.items())},
             "metrics": self.metrics,
+            "relations": self.relations,
             "layers": [_layer_dump(layer) for layer in [self.base, *self.overrides]],
             "suppressions": [s.__dict__ for s in self.suppressions],
             "plugins": sorted(self.plugins),
@@ -306,6 +309,9 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
     for i, metric in enumerate(pack.get("metrics", [])):
         policy.metrics[metric["id"]] = metric
         policy.origins[("metrics", metric["id"])] = (path, doc, ("metrics", i))
+    for i, relation in enumerate(pack.get("relations", [])):
+        policy.relations = [r for r in policy.relations if r["id"] != relation["id"]] + [relation]
+        policy.origins[("relations", relation["id"])] = (path, doc, ("relations", i))
     _merge_layer(policy.base, _layer(pack, path, doc, (), policy))
     for i, override in enumerate(pack.get("overrides", [])):
         policy.overrides.append(_layer(override, path, doc, ("overrides", i), policy, files=override["files"]))
@@ -338,4 +344,24 @@ def load_policy(path: str | None = None) -> Policy:
         _apply_pack(policy, _resolve(path, None), (), [])
     else:
         _apply_pack(policy, path, (), ["recommended"])
+    _check_relations(policy)
     return policy
+
+
+def _check_relations(policy: Policy) -> None:
+    """Refuse a relation whose formula cannot be read or names no metric (it is never run as code)."""
+    if not policy.relations:
+        return
+    from kpi_policies.catalog import builtin_catalog
+    from kpi_policies.formula import FormulaError, names, parse
+
+    metrics = set(builtin_catalog().metrics) | set(policy.metrics)
+    for relation in policy.relations:
+        where = policy.where("relations", relation["id"], "formula")
+        try:
+            tree = parse(relation["formula"])
+        except FormulaError as exc:
+            raise PolicyError(f"{where}: relation {relation['id']}: column {exc.column} of the formula: {exc.message}") from None
+        for name in [relation["metric"], *names(tree)]:
+            if name not in metrics:
+                raise PolicyError(f"{where}: relation {relation['id']} names '{name}', which is not a metric of the catalog")

@@ -90,3 +90,17 @@ def test_readme_sample_policy_and_configuration_load(tmp_path):
     assert "policy packs (applied in this order):" in proc.stdout and "strict.yaml" in proc.stdout
     assert "FE005  on  error   enforce {'max_change_percent': 30.0}" in proc.stdout
     assert "MT003  on  error   audit" in proc.stdout
+
+
+def test_readme_driver_sample_is_real(tmp_path):
+    """The sample plan with the average order value target at +3%: the target-identity finding, with both back-solved figures."""
+    sample = re.search(r"```yaml\n(# yaml-language-server.*?)\n```", README, re.S).group(1)
+    (tmp_path / "plans").mkdir()
+    text = sample.replace("  strategy: company-2027          # optional: a Strategy whose goals objectives may serve\n", "")
+    assert "target: {value: 628600, due: 2027-12-31}" in text
+    (tmp_path / "plans" / "sample.yaml").write_text(text.replace("value: 628600, due", "value: 618000, due"))
+    command = "kpi-policies check --as-of 2027-04-10 plans/sample.yaml"
+    proc = run_cli(*command.split()[1:], cwd=tmp_path)
+    assert proc.stdout.rstrip("\n") == _block_after(command)
+    assert "imply 51.9 bn VND, 1.7% short of the 52.8 bn target" in proc.stdout
+    assert "average order value target to +4.8%" in proc.stdout and "orders target to +6.8%" in proc.stdout

@@ -31,7 +31,8 @@ import re
 from kpi_policies import __version__
 from kpi_policies.audit import evidence_git as audit_git
 from kpi_policies.audit.evidence import _baseline_evidence, _file_evidence, _policy_evidence
-from kpi_policies.audit.goal_tree import _object_counts, goal_tree
+from kpi_policies.audit.goal_tree import _object_counts, driver_relations, goal_tree
+from kpi_policies.audit.numbers import _iso, _number
 from kpi_policies.audit.outcomes import OUTCOMES, _rule_docs, rule_outcomes
 from kpi_policies.audit.progress import kpi_progress
 from kpi_policies.audit.register import suppression_register
@@ -77,14 +78,44 @@ def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dic
         if model.metadata.strategy:
             entry = index.strategy(model.metadata.strategy, fr.path)
             strategy_goals = list(entry.model.goals) if entry is not None else []
-        out["tree"] = goal_tree(model, strategy_goals, fr.findings)
+        out["tree"] = goal_tree(model, strategy_goals, fr.findings, driver_relations(model, engine.catalog, engine.policy))
         start = model.metadata.period.start if model.metadata.period else None
         out["kpis"] = [kpi_progress(k, start) for k in model.kpis]
     elif model is not None and fr.kind == "Strategy":
         counts = _object_counts(fr.findings)
-        out["goals"] = [{"id": g.id, "title": g.title, "type": g.type, "findings": counts.get(("goal", g.id), [0, 0])[0]}
+        out["goals"] = [{"id": g.id, "title": g.title, "type": g.type, "findings": counts.get(("goal", g.id), [0, 0])[0],
+                         **strategy_rollup(g, model, fr.path, index, engine.catalog)}
                         for g in model.goals]
     return out
+
+
+def strategy_rollup(goal, strategy, path: str, index, catalog) -> dict:
+    """A strategy goal's measure and its roll-up over the plans contributing to it (``{}`` without a measure)."""
+    from kpi_policies import relations as rel
+    from kpi_policies.rules.drivers import _MeasureUnit, roll_up
+
+    measure = goal.measure
+    if measure is None or not strategy.metadata.id or not goal.id:
+        return {}
+    plans = index.plans_for(strategy.metadata.id, path)
+    result = roll_up(goal, plans, catalog)
+    unit = _MeasureUnit(measure)
+    total = result["total"]
+    weights = sum(p[3] for p in result["parts"]) if result["rate"] else 1.0
+
+    def share(value, weight):
+        if not total or not weights:
+            return None
+        return value * weight / (total * weights) if result["rate"] else value / total
+
+    return {"measure": {"metric": measure.metric, "unit": measure.unit, "baseline": _number(measure.baseline),
+                        "target": _number(measure.target), "due": _iso(measure.due),
+                        "target_text": rel.amount(measure.target, unit, catalog) if measure.target is not None else None},
+            "rollup": {"total": _number(total), "problem": result["problem"], "weighted": result["rate"],
+                       "total_text": rel.amount(total, unit, catalog) if total is not None else None,
+                       "plans": [{"plan": e.id, "kpi": k.id, "target": _number(v), "target_text": rel.amount(v, unit, catalog),
+                                  "share": share(v, w)}
+                                 for e, k, v, w in result["parts"]]}}
 
 
 def build_report(result: RunResult, engine, *, reproducible: bool = False, now: dt.datetime | None = None,

@@ -193,7 +193,13 @@ def _tree_desc(tree: dict) -> str:
         if e["from"] not in nodes or e["to"] not in nodes:
             continue
         verb = {"serves": "serves", "measures": "measures", "drives": "drives", "moves": "moves"}[e["kind"]]
-        sentences.append(f"{name(e['from'])} {verb} {name(e['to'])}.")
+        how = ""
+        if e.get("operator"):
+            how = f" (enters with {e['operator']}" + (f", {e['share'] * 100:.0f}% of its planned change" if isinstance(e.get("share"), (int, float)) else "") + ")"
+        sentences.append(f"{name(e['from'])} {verb} {name(e['to'])}{how}.")
+    for r in tree.get("relations", []):
+        if r.get("agrees") is False:
+            sentences.append(f"{r['kpi']} = {r['formula']}: its drivers imply {r['implied_text']}, its target is {r['declared_text']}.")
     marked = [n for n in nodes.values() if n["findings"]]
     if marked:
         sentences.append("With findings: " + "; ".join(f"{n['id']} ({n['findings']})" for n in marked) + ".")
@@ -259,6 +265,12 @@ def goal_tree_svg(tree: dict, ident: str, title: str) -> Markup:
         out.append(f'<path d="M{_n(x)},{_n(y1)} C{_n(bulge)},{_n(y1)} {_n(bulge)},{_n(y2)} {_n(x + 2)},{_n(y2)}" '
                    f'fill="none" stroke="#7c3aed" stroke-width="1.3" stroke-dasharray="4 2" '
                    f'marker-end="url(#{ident}-arrow)"/>')
+        if e.get("operator"):
+            # the operator the driver enters its KPI's relation with, and its share of the planned change
+            label = e["operator"] + (f" {e['share'] * 100:.0f}%" if isinstance(e.get("share"), (int, float)) else "")
+            lx, ly = x + 4 + (bulge - x) * 0.75, y1 + (y2 - y1) * 0.25
+            out.append(f'<text class="operator" x="{_n(lx)}" y="{_n(ly + 3.5)}" font-size="9.5" font-weight="700" '
+                       f'fill="#5b21b6" stroke="#ffffff" stroke-width="2.5" paint-order="stroke">{_e(label)}</text>')
     for key, n in nodes.items():
         x, y, w = pos[key]
         fill, stroke, _label = NODE_STYLE[n["kind"]]

@@ -166,7 +166,10 @@ class FileChecker:
             for v in violations:
                 if v.missing and _said_by_schema(tuple(v.missing), checked.rejected):
                     continue
-                self.add_at(checked, rule_cls.id, v.message, tuple(v.path), on_key=v.on_key)
+                if v.position:  # the rule knows the exact place (e.g. a column inside a formula)
+                    self.add(result, rule_cls.id, v.message, Location(tuple(v.path), *v.position), checked.document.data)
+                else:
+                    self.add_at(checked, rule_cls.id, v.message, tuple(v.path), on_key=v.on_key)
 
     def outcome(self, checked: Checked, cacheable: bool = True, keep: bool = False) -> Outcome:
         """What the run keeps of a judged file: its result, inline waivers and summary (and the document if ``keep``)."""

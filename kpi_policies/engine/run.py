@@ -95,6 +95,7 @@ class Engine:
         checker = self.checker
         index, strategies = index_strategies(checker, paths, documents)
         self.index = index
+        index.note_run(paths, documents)
         if cache is not None:
             cache.context = f"{cache.context}\x1f{strategies_digest(index)}"
         outcomes: list[Outcome | None] = [None] * len(paths)

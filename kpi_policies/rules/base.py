@@ -54,12 +54,15 @@ class Violation:
         missing: For "X is missing" findings, the path of the absent value. When
             the schema rejected a value written there (a date like 31/12/2026),
             the schema finding already says so and this one is dropped.
+        position: 1-based ``(line, column)`` in the file when the rule knows it
+            more precisely than ``path`` (a column inside a formula).
     """
 
     path: tuple
     message: str
     on_key: bool = False
     missing: tuple | None = None
+    position: tuple | None = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ FAMILIES = {
     "MT": ("kpi_policies.rules.measurement", "Measurable tool assigned"),
     "RC": ("kpi_policies.rules.review_cadence", "Review cadence"),
     "KF": ("kpi_policies.rules.kpi_fit", "KPI fit"),
+    "DR": ("kpi_policies.rules.drivers", "Driver arithmetic"),
     "SU": ("kpi_policies.rules.suppression_checks", "Suppressions and baselines"),
 }
 
