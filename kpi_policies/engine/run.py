@@ -71,6 +71,9 @@ class Engine:
             rule parameters that do not fit it, or extends the catalog badly.
     """
 
+    #: ``(path, model) -> kpi_policies.history.Base | None``: the earlier version change rules compare with (``check --base``).
+    base_lookup = None
+
     def __init__(self, policy: Policy, as_of: dt.date, catalog: Catalog | None = None, ignore_suppressions: bool = False):
         self.policy = policy
         self.as_of = as_of
@@ -207,8 +210,8 @@ class Engine:
         """Run every enabled rule that applies to this file's kind."""
         if loaded.model is None:
             return
-        ctx = Context(plan=loaded.model, document=loaded.document, index=index, policy=self.policy,
-                      catalog=self.catalog, as_of=self.as_of)
+        ctx = Context(plan=loaded.model, document=loaded.document, index=index, policy=self.policy, catalog=self.catalog,
+                      as_of=self.as_of, base=self.base_lookup(loaded.result.path, loaded.model) if self.base_lookup else None)
         for rule_cls in self._checking:
             if loaded.result.kind not in rule_cls.kinds:
                 continue
