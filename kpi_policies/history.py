@@ -307,8 +307,9 @@ class BaseVersions:
 
     def describe(self) -> str:
         """``HEAD~1 (abc1234, 2026-11-02)``."""
-        label = self.ref if self.ref != self.commit else self.info.short
-        return f"{label} ({self.info.short}, {self.info.date[:10]})"
+        if self.ref == self.commit:
+            return f"{self.info.short} ({self.info.date[:10]})"
+        return f"{self.ref} ({self.info.short}, {self.info.date[:10]})"
 
 
 # --- each plan's history across commits ------------------------------------
