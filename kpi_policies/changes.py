@@ -61,7 +61,7 @@ class Change:
 
     def to_json(self) -> dict:
         return {"class": self.cls, "kind": self.kind, "plan_id": self.doc_id, "object_id": self.object_id,
-                "pointer": "".join("/" + str(p) for p in self.path), "line": self.line, "column": self.column,
+                "pointer": "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in self.path), "line": self.line, "column": self.column,
                 "message": self.message, "old": _plain(self.old), "new": _plain(self.new)}
 
 

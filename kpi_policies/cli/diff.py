@@ -13,7 +13,7 @@ import click
 from kpi_policies import changes as ch
 from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, IsoDate, emit, fail
 
-SCHEMA_ID = "https://kpi-policies.dev/schemas/diff.schema.json"
+SCHEMA_ID = "urn:kpi-policies:v1:Diff"
 
 
 def attach_base(engine, ref: str, files: list[str], staged: bool = False) -> None:

@@ -1,0 +1,235 @@
+"""Change control in a real, temporary git repository: `check --base`, `diff`, the change log and approvals."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import jsonschema
+import pytest
+
+from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
+
+from conftest import ROOT, run_cli
+
+AS_OF = "2027-04-10"
+PLAN = REFERENCE_PLAN.replace("  period: {start: 2027-01-01, end: 2027-12-31}\ngoals:",
+                              "  period: {start: 2027-01-01, end: 2027-12-31}\n  strategy: company-2027\ngoals:", 1)
+NEW_ENTRY = """  - date: 2027-04-08
+    covers: [KPI-REVENUE]
+    reason: Flagship store closed for three months after the fire in March
+    approved_by: {approver}
+"""
+
+
+def _git(repo, *args, date="2027-04-01T10:00:00+07:00"):
+    env = dict(os.environ, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout
+
+
+@pytest.fixture
+def repo(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "plans-repo"
+    (repo / "plans").mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "analyst@example.com")
+    _git(repo, "config", "user.name", "Analyst")
+    (repo / "plans" / "shop-2027.yaml").write_text(PLAN, encoding="utf-8")
+    (repo / "plans" / "company-2027.yaml").write_text(REFERENCE_STRATEGY, encoding="utf-8")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "Approved plan")
+    return repo
+
+
+def _edit(repo, old: str, new: str, message: str = "Update numbers", commit: bool = True):
+    path = repo / "plans" / "shop-2027.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    if commit:
+        _git(repo, "commit", "-qam", message, date="2027-04-09T10:00:00+07:00")
+
+
+def _check(repo, *args):
+    proc = run_cli("check", "--as-of", AS_OF, "--format", "json", *args, cwd=repo)
+    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+    return proc.returncode, json.loads(proc.stdout)["findings"] if proc.stdout.strip() else [], proc.stderr
+
+
+def _ch(findings):
+    return [f for f in findings if f["rule_id"].startswith("CH")]
+
+
+def _line_of(repo, needle):
+    lines = (repo / "plans" / "shop-2027.yaml").read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+
+def _diff(repo, *args):
+    proc = run_cli("diff", "--as-of", AS_OF, "--format", "json", *args, cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+EASE = ("target: {value: 52800000000, due: 2027-12-31}", "target: {value: 50000000000, due: 2027-12-31}")
+
+
+def test_an_eased_target_without_a_record_fails_at_the_target_line(repo):
+    _edit(repo, *EASE)
+    code, findings, _ = _check(repo, "--base", "HEAD~1")
+    assert code == 1
+    [finding] = _ch(findings)
+    assert finding["rule_id"] == "CH001" and finding["severity"] == "error"
+    assert finding["line"] == _line_of(repo, "value: 50000000000")
+    assert "eased from 52,800,000,000 to 50,000,000,000 VND" in finding["message"]
+    assert "revisions:" in finding["message"]
+    # without a base, the same plan is clean of change findings: the gate needs the earlier version
+    code, findings, _ = _check(repo)
+    assert code == 0 and not [f for f in findings if f["rule_id"] in ("CH001", "CH002", "CH003")]
+
+
+def test_a_record_approved_by_someone_other_than_the_owner_passes(repo):
+    _edit(repo, *EASE, commit=False)
+    (repo / "plans" / "shop-2027.yaml").write_text(
+        (repo / "plans" / "shop-2027.yaml").read_text() + NEW_ENTRY.format(approver="ceo"), encoding="utf-8")
+    _git(repo, "commit", "-qam", "Ease revenue target, approved by the CEO", date="2027-04-09T10:00:00+07:00")
+    code, findings, _ = _check(repo, "--base", "HEAD~1")
+    assert code == 0, _ch(findings)
+    assert not _ch(findings)
+
+
+def test_a_record_approved_by_the_owner_or_dated_before_the_change_does_not_count(repo):
+    _edit(repo, *EASE, commit=False)
+    path = repo / "plans" / "shop-2027.yaml"
+    path.write_text(path.read_text() + NEW_ENTRY.format(approver="head-of-marketing"), encoding="utf-8")
+    code, findings, _ = _check(repo, "--base", "HEAD")
+    assert code == 1
+    assert "approved by head-of-marketing, the plan's owner" in _ch(findings)[0]["message"]
+    path.write_text(path.read_text().replace("approved_by: head-of-marketing\n", "approved_by: ceo\n")
+                    .replace("  - date: 2027-04-08", "  - date: 2027-03-01"), encoding="utf-8")
+    code, findings, _ = _check(repo, "--base", "HEAD")
+    assert code == 1
+    assert "older than the change" in _ch(findings)[0]["message"]
+
+
+def test_rewriting_a_logged_actual_is_caught(repo):
+    _edit(repo, "- {date: 2027-03-31, actual: 2.2}", "- {date: 2027-03-31, actual: 2.3}")
+    code, findings, _ = _check(repo, "--base", "HEAD~1")
+    assert code == 1
+    [finding] = _ch(findings)
+    assert "logged on 2027-03-31 was rewritten from 2.2 to 2.3" in finding["message"]
+    assert finding["line"] == _line_of(repo, "actual: 2.3")
+
+
+def test_deleting_a_kpi_is_caught_at_its_parent(repo):
+    text = (repo / "plans" / "shop-2027.yaml").read_text()
+    start = text.index("  - id: KPI-REVENUE")
+    end = text.index("  - id: KPI-CONVERSION")
+    _edit(repo, text[start:end], "")
+    code, findings, _ = _check(repo, "--base", "HEAD~1")
+    assert code == 1
+    removed = [f for f in _ch(findings) if "KPI KPI-REVENUE was removed" in f["message"]]
+    assert removed and removed[0]["line"] == _line_of(repo, "kpis:")
+
+
+def test_deleting_a_change_log_entry_is_caught(repo):
+    _edit(repo, "  - {date: 2027-01-25, covers: [INIT-CHECKOUT], reason: Checkout work starts in February, approved_by: ceo}\n",
+          "  - {date: 2027-01-26, covers: [INIT-CHECKOUT], reason: Checkout work starts in February, approved_by: ceo}\n")
+    code, findings, _ = _check(repo, "--base", "HEAD~1")
+    assert code == 1 and [f["rule_id"] for f in _ch(findings)] == ["CH002"]
+    _edit(repo, "revisions:\n  - {date: 2027-01-26, covers: [INIT-CHECKOUT], reason: Checkout work starts in February, approved_by: ceo}\n", "")
+    code, findings, _ = _check(repo, "--base", "HEAD~2")
+    assert code == 1
+    assert any(f["rule_id"] == "CH002" and "was removed" in f["message"] for f in findings)
+
+
+def test_renaming_a_plan_file_is_not_a_removal(repo):
+    _git(repo, "mv", "plans/shop-2027.yaml", "plans/online-shop-2027.yaml")
+    _git(repo, "commit", "-qm", "Rename")
+    code, findings, _ = _check(repo, "--base", "HEAD~1")
+    assert code == 0 and not _ch(findings)
+    report = _diff(repo, "--base", "HEAD~1")
+    [doc] = [d for d in report["documents"] if d["plan_id"] == "shop-marketing-2027"]
+    assert doc["status"] == "unchanged" and doc["base_file"] == "plans/shop-2027.yaml"
+    assert report["summary"] == {"breaking": 0, "dangerous": 0, "safe": 0}
+
+
+def test_a_plan_moved_and_edited_beyond_rename_detection_is_still_matched_by_id(repo):
+    text = (repo / "plans" / "shop-2027.yaml").read_text()
+    (repo / "plans" / "shop-2027.yaml").unlink()
+    (repo / "plans" / "elsewhere.yaml").write_text("# moved\n" * 200 + text.replace("52800000000", "50000000000"))
+    code, findings, _ = _check(repo, "--base", "HEAD")
+    assert code == 1 and "eased" in _ch(findings)[0]["message"]
+
+
+def test_reordering_kpis_changes_nothing(repo):
+    text = (repo / "plans" / "shop-2027.yaml").read_text()
+    start, middle, end = text.index("  - id: KPI-REVENUE"), text.index("  - id: KPI-CONVERSION"), text.index("initiatives:")
+    _edit(repo, text[start:end], text[middle:end] + text[start:middle])
+    report = _diff(repo, "--base", "HEAD~1")
+    assert report["summary"] == {"breaking": 0, "dangerous": 0, "safe": 0}
+    code, findings, _ = _check(repo, "--base", "HEAD~1")
+    assert not _ch(findings)
+
+
+def test_diff_json_validates_and_classifies_each_change(repo):
+    _edit(repo, *EASE, commit=False)
+    _edit(repo, "measurement: {tool: google-analytics-4, source: GA4 session key event rate, owner: web-analytics}",
+          "measurement: {tool: google-ads, source: Google Ads conversion rate, owner: web-analytics}", commit=False)
+    _edit(repo, "        - {date: 2027-03-31, actual: 2.2}\n",
+          "        - {date: 2027-03-31, actual: 2.2}\n        - {date: 2027-04-30, actual: 2.25}\n", commit=False)
+    report = _diff(repo, "--base", "HEAD")
+    schema = json.loads((ROOT / "schemas" / "diff.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(report)
+    kinds = {(c["class"], c["kind"]) for d in report["documents"] for c in d["changes"]}
+    assert ("breaking", "target-eased") in kinds
+    assert ("dangerous", "measurement-changed") in kinds
+    assert ("safe", "review-appended") in kinds
+    assert report["summary"] == {"breaking": 1, "dangerous": 2, "safe": 1}  # tool and source
+    markdown = run_cli("diff", "--base", "HEAD", "--format", "markdown", "--as-of", AS_OF, cwd=repo).stdout
+    assert "| 🔴 breaking |" in markdown and "eased from 52,800,000,000 to 50,000,000,000" in markdown
+    sarif = json.loads(run_cli("diff", "--base", "HEAD", "--format", "sarif", "--as-of", AS_OF, cwd=repo).stdout)
+    results = sarif["runs"][0]["results"]
+    assert {r["level"] for r in results} == {"error", "warning"} and len(results) == 3
+    eased = next(r for r in results if r["ruleId"] == "change/target-eased")
+    assert eased["locations"][0]["physicalLocation"]["region"]["startLine"] == _line_of(repo, "value: 50000000000")
+    failing = run_cli("diff", "--base", "HEAD", "--fail-on", "breaking", cwd=repo)
+    assert failing.returncode == 1
+
+
+def test_two_files_compare_directly(tmp_path):
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(PLAN)
+    new.write_text(PLAN.replace("52800000000", "60000000000"))
+    proc = run_cli("diff", str(old), str(new), "--as-of", AS_OF)
+    assert proc.returncode == 0
+    assert "dangerous the target of KPI KPI-REVENUE was tightened mid-period" in " ".join(proc.stdout.split())
+
+
+def test_a_change_finding_can_be_suppressed_like_any_other(repo):
+    _edit(repo, *EASE, commit=False)
+    _edit(repo, "target: {value: 50000000000, due: 2027-12-31}",
+          'target: {value: 50000000000, due: 2027-12-31}  # kpi-policies: ignore[CH001] reason="Board decision pending, see ticket 42"',
+          commit=False)
+    code, findings, _ = _check(repo, "--base", "HEAD")
+    assert code == 0
+    [finding] = _ch(findings)
+    assert finding["suppression"] and "ticket 42" in json.dumps(finding["suppression"])
+
+
+def test_an_unknown_base_is_a_one_line_usage_error(repo):
+    proc = run_cli("check", "--base", "no-such-branch", cwd=repo)
+    assert proc.returncode == 2 and "no-such-branch" in proc.stderr and "Traceback" not in proc.stderr
+    assert "fetch-depth" in proc.stderr
+
+
+def test_a_plan_in_force_without_approval_warns_and_strict_makes_it_an_error(repo):
+    _edit(repo, "approval: {approved_by: ceo, approved_on: 2026-12-20, reference: Board minutes 2026-12-20}\n", "")
+    code, findings, _ = _check(repo)
+    assert code == 0 and [(f["rule_id"], f["severity"]) for f in _ch(findings)] == [("CH004", "warning")]
+    code, findings, _ = _check(repo, "--policy", "strict")
+    assert code == 1 and ("CH004", "error") in [(f["rule_id"], f["severity"]) for f in findings]
