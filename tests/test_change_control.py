@@ -233,3 +233,35 @@ def test_a_plan_in_force_without_approval_warns_and_strict_makes_it_an_error(rep
     assert code == 0 and [(f["rule_id"], f["severity"]) for f in _ch(findings)] == [("CH004", "warning")]
     code, findings, _ = _check(repo, "--policy", "strict")
     assert code == 1 and ("CH004", "error") in [(f["rule_id"], f["severity"]) for f in findings]
+
+
+# --- the GitHub Action on a pull request, its steps run as GitHub runs them ---
+def _pull_request(repo, change):
+    base = _git(repo, "rev-parse", "HEAD").strip()
+    _git(repo, "checkout", "-qb", "feature")
+    change()
+    _git(repo, "commit", "-qam", "Pull request", date="2027-04-09T10:00:00+07:00")
+    return {"pull_request": {"base": {"sha": base}}}
+
+
+def test_the_action_fails_a_pull_request_that_eases_a_target(repo):
+    from test_github_integration import run_action
+
+    event = _pull_request(repo, lambda: _edit(repo, *EASE, commit=False))
+    code, log, outputs, summary = run_action(repo, event=event, **{"as-of": AS_OF})
+    assert code == 1, log
+    assert "title=CH001 change-control.unrecorded-breaking-change::" in log
+    assert outputs["errors"] == "1"
+    assert "KPI plan changes since" in summary and "🔴 breaking" in summary
+
+
+def test_the_action_passes_a_pull_request_that_appends_reviews(repo):
+    from test_github_integration import run_action
+
+    event = _pull_request(repo, lambda: _edit(repo, "        - {date: 2027-03-31, actual: 4420000000}\n",
+                                              "        - {date: 2027-03-31, actual: 4420000000}\n"
+                                              "        - {date: 2027-04-09, actual: 8900000000}\n", commit=False))
+    code, log, outputs, summary = run_action(repo, event=event, **{"as-of": AS_OF})
+    assert code == 0, log
+    assert outputs["errors"] == "0"
+    assert "0 breaking" in summary and "review of KPI KPI-REVENUE on 2027-04-09 was logged" in summary
