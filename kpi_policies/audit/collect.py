@@ -32,6 +32,7 @@ from kpi_policies import __version__
 from kpi_policies.audit import evidence_git as audit_git
 from kpi_policies.audit.evidence import _baseline_evidence, _file_evidence, _policy_evidence
 from kpi_policies.audit.goal_tree import _object_counts, goal_tree
+from kpi_policies.audit.history import plan_history
 from kpi_policies.audit.outcomes import OUTCOMES, _rule_docs, rule_outcomes
 from kpi_policies.audit.progress import kpi_progress
 from kpi_policies.audit.register import suppression_register
@@ -42,7 +43,7 @@ from kpi_policies.result import FileResult, RunResult, Severity
 FORMAT_VERSION = 1
 
 
-def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dict:
+def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index, documents=()) -> dict:
     """One file's part of the report: its metadata, rule outcomes, findings, goal tree and KPI progress."""
     model = loaded.model if loaded is not None else None
     document = loaded.document if loaded is not None else None
@@ -70,7 +71,7 @@ def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dic
         "counts": {**{s.value: sum(1 for f in active if f.severity is s) for s in Severity},
                    "suppressed": len(fr.findings) - len(active),
                    **{o: sum(1 for r in rules if r["outcome"] == o) for o in OUTCOMES}},
-        "rules": rules, "findings": findings, "goals": [], "tree": None, "kpis": [],
+        "rules": rules, "findings": findings, "goals": [], "tree": None, "kpis": [], "history": None,
     }
     if model is not None and fr.kind == "KpiPlan":
         strategy_goals = []
@@ -80,6 +81,7 @@ def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dic
         out["tree"] = goal_tree(model, strategy_goals, fr.findings)
         start = model.metadata.period.start if model.metadata.period else None
         out["kpis"] = [kpi_progress(k, start) for k in model.kpis]
+        out["history"] = plan_history(fr.path, model) if fr.path not in documents else None
     elif model is not None and fr.kind == "Strategy":
         counts = _object_counts(fr.findings)
         out["goals"] = [{"id": g.id, "title": g.title, "type": g.type, "findings": counts.get(("goal", g.id), [0, 0])[0]}
@@ -130,7 +132,7 @@ def build_report(result: RunResult, engine, *, reproducible: bool = False, now: 
             loaded[fr.path] = item
             if item.model is not None and item.model.metadata.id:
                 index.add(Entry(fr.kind, item.model.metadata.id, fr.path, item.model, item.document))
-    docs = [_document(fr, loaded.get(fr.path), engine, rule_ids, rule_docs, index) for fr in result.files]
+    docs = [_document(fr, loaded.get(fr.path), engine, rule_ids, rule_docs, index, documents) for fr in result.files]
     register = suppression_register(result, as_of, display)
     generated = None
     if not reproducible:
@@ -149,6 +151,7 @@ def build_report(result: RunResult, engine, *, reproducible: bool = False, now: 
             "policy": _policy_evidence(engine, display),
             "files": [_file_evidence(fr) for fr in result.files],
             "baseline": _baseline_evidence(baseline, display),
+            "change_base": getattr(engine, "base_label", None),
         },
         "summary": {
             "verdict": "failed" if result.has_errors else "passed",

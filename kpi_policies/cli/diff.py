@@ -40,6 +40,7 @@ def attach_base(engine, ref: str, files: list[str], staged: bool = False) -> Non
             return None
 
     engine.base_lookup = lookup
+    engine.base_label = versions.describe()
 
 
 # --- computing the diff ------------------------------------------------------
