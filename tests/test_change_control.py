@@ -265,3 +265,56 @@ def test_the_action_passes_a_pull_request_that_appends_reviews(repo):
     assert code == 0, log
     assert outputs["errors"] == "0"
     assert "0 breaking" in summary and "review of KPI KPI-REVENUE on 2027-04-09 was logged" in summary
+
+
+# --- the README's change-control sample is real output ---------------------------
+README_DATE = "2027-04-01T09:00:00+07:00"
+
+
+def _readme_block(command: str) -> str:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"```console\n(?:\$ [^\n]*\n(?:[^$`][^\n]*\n)*?)*?\$ {re.escape(command)}\n(.*?)(?:\n\$ |\n```)", readme, re.S)
+    assert match, f"README has no block for `{command}`"
+    return match.group(1)
+
+
+@pytest.fixture
+def readme_repo(tmp_path):
+    """The README's change-control demo: the reference plan committed, then its revenue target eased."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "demo"
+    (repo / "plans").mkdir(parents=True)
+    env = dict(os.environ, GIT_AUTHOR_DATE=README_DATE, GIT_COMMITTER_DATE=README_DATE, GIT_AUTHOR_NAME="Analyst",
+               GIT_AUTHOR_EMAIL="analyst@example.com", GIT_COMMITTER_NAME="Analyst", GIT_COMMITTER_EMAIL="analyst@example.com")
+    for args in (["init", "-q", "-b", "main"], ):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env)
+    (repo / "plans" / "shop-marketing-2027.yaml").write_text(REFERENCE_PLAN, encoding="utf-8")
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "Approved plan"], check=True, env=env)
+    plan = repo / "plans" / "shop-marketing-2027.yaml"
+    plan.write_text(plan.read_text().replace(*EASE), encoding="utf-8")
+    return repo
+
+
+@pytest.mark.parametrize("command", ["kpi-policies check --as-of 2027-04-10 --base HEAD plans/",
+                                     "kpi-policies diff --as-of 2027-04-10 --base HEAD plans/"])
+def test_readme_change_control_samples_are_real(readme_repo, command):
+    proc = run_cli(*command.split()[1:], cwd=readme_repo)
+    assert proc.stdout.rstrip("\n") == _readme_block(command).rstrip("\n")
+
+
+def test_readme_change_control_record_passes(readme_repo):
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    entry = re.search(r"```yaml\n(revisions:\n.*?)\n```", readme, re.S).group(1)
+    plan = readme_repo / "plans" / "shop-marketing-2027.yaml"
+    text = plan.read_text()
+    plan.write_text(text[:text.index("revisions:")] + entry + "\n", encoding="utf-8")
+    command = "kpi-policies check --as-of 2027-04-10 --base HEAD plans/"
+    proc = run_cli(*command.split()[1:], cwd=readme_repo)
+    assert proc.returncode == 0, proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "1 file checked as of 2027-04-10: 0 errors, 0 warnings, 0 infos; 1 file clean"
