@@ -318,3 +318,49 @@ def test_readme_change_control_record_passes(readme_repo):
     proc = run_cli(*command.split()[1:], cwd=readme_repo)
     assert proc.returncode == 0, proc.stdout
     assert proc.stdout.strip().splitlines()[-1] == "1 file checked as of 2027-04-10: 0 errors, 0 warnings, 0 infos; 1 file clean"
+
+
+# --- the audit report: each KPI's history and the changes since approval ------
+def test_report_shows_each_kpis_history_and_the_changes_since_approval(repo):
+    _edit(repo, *EASE)  # eased without a record
+    _edit(repo, "target: {value: 2.4, due: 2027-12-31}", "target: {value: 2.5, due: 2027-12-31}", commit=False)
+    path = repo / "plans" / "shop-2027.yaml"
+    path.write_text(path.read_text() + NEW_ENTRY.format(approver="ceo").replace("KPI-REVENUE", "KPI-CONVERSION")
+                    .replace("Flagship store closed for three months after the fire in March", "Checkout pilot beat plan"))
+    _git(repo, "commit", "-qam", "Tighten conversion", date="2027-04-09T11:00:00+07:00")
+    proc = run_cli("report", "--format", "json", "--as-of", AS_OF, "--base", "HEAD~2", "plans", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    schema = json.loads((ROOT / "schemas" / "audit-report.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["evidence"]["change_base"].startswith("HEAD~2 (")
+    [doc] = [d for d in data["documents"] if d["id"] == "shop-marketing-2027"]
+    h = doc["history"]
+    assert h["versions"] == 3 and h["approval"]["approved_by"] == "ceo"
+    revenue = next(k for k in h["kpis"] if k["id"] == "KPI-REVENUE")["events"]
+    assert [e["target"] for e in revenue] == [52800000000, 50000000000]
+    assert revenue[1]["author"] == "Analyst" and revenue[1]["date"].startswith("2027-04-09")
+    assert revenue[1]["unrecorded"] and revenue[1]["class"] == "breaking"
+    conversion = next(k for k in h["kpis"] if k["id"] == "KPI-CONVERSION")["events"]
+    assert conversion[-1]["target"] == 2.5 and conversion[-1]["recorded"]["approved_by"] == "ceo"
+    assert conversion[-1]["recorded"]["reason"] == "Checkout pilot beat plan" and not conversion[-1]["unrecorded"]
+    since = {c["kind"]: c for c in h["changes_since_approval"]}
+    assert since["target-eased"]["unrecorded"] and since["target-eased"]["commit"]
+    assert since["target-tightened"]["recorded"]["approved_by"] == "ceo"
+    html = run_cli("report", "--as-of", AS_OF, "--base", "HEAD~2", "plans", cwd=repo).stdout
+    assert "Changes since approval" in html and "KPI history" in html and "no record" in html
+    assert "HEAD~2 (" in html
+    markdown = run_cli("report", "--format", "markdown", "--as-of", AS_OF, "plans", cwd=repo).stdout
+    assert "Changes since approval by ceo on 2026-12-20" in markdown and "**no record**" in markdown
+
+
+def test_the_pre_commit_hook_compares_staged_plans_with_head(repo, tmp_path):
+    from test_precommit import try_repo
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    _edit(repo, *EASE, commit=False)
+    _git(repo, "add", ".")
+    proc = try_repo(repo, tmp_path / "pre-commit-home", "--files", "plans/shop-2027.yaml")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "CH001 error" in proc.stdout and "since HEAD (" in proc.stdout
