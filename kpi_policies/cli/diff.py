@@ -36,8 +36,8 @@ def attach_base(engine, ref: str, files: list[str], staged: bool = False) -> Non
     def lookup(path, model, _versions=versions):
         try:
             return _versions.lookup(path, model)
-        except GitError:
-            return None
+        except GitError as exc:  # never pass a plan unjudged because git failed on it
+            fail(f"{path}: {exc}")
 
     engine.base_lookup = lookup
     engine.base_label = versions.describe()
