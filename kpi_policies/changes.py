@@ -201,7 +201,7 @@ class _Differ:
                 add(BREAKING, "target-removed", p + (("target",) if nt else ()), f"the target of KPI {k} ({number(ot.value)}{unit}) was removed",
                     ot.value, None)
             elif nt.value != ot.value:
-                self.target_value(k, owner, new.direction, ot.value, nt.value, p + ("target", "value"), unit)
+                self.target_value(k, owner, new.direction, ot.value, nt.value, p + ("target", "value"), unit, _last_review(new, unit))
         elif nt is not None and nt.value is not None:
             add(SAFE, "target-added", p + ("target", "value"), f"KPI {k} got a target of {number(nt.value)}{unit}", None, nt.value)
         if ot and nt and ot.due and ot.due != nt.due:
@@ -253,10 +253,10 @@ class _Differ:
             add(SAFE, "text-edited", p + ("measurement",), f"who measures KPI {k} changed from {om.owner} to {nm.owner}", om.owner, nm.owner)
         self.review(k, owner, old.review, new.review, p, unit)
 
-    def target_value(self, k, owner, direction, a, b, path, unit):
+    def target_value(self, k, owner, direction, a, b, path, unit, last=""):
         moved = f"from {number(a)} to {number(b)}{unit}"
         if direction == "increase" and b < a or direction == "decrease" and b > a:
-            cls, kind, why = BREAKING, "target-eased", f"the target of KPI {k} was eased {moved} (direction: {direction})"
+            cls, kind, why = BREAKING, "target-eased", f"the target of KPI {k} was eased {moved} (direction: {direction}{last})"
         elif direction in ("increase", "decrease"):
             if self.started():
                 cls, kind, why = DANGEROUS, "target-tightened", f"the target of KPI {k} was tightened mid-period {moved}"
@@ -326,6 +326,15 @@ class _Differ:
             self.add(DANGEROUS, "approval-removed", None, (), f"the plan's approval record ({a['approved_by']}, {a['approved_on']}) was removed", a, None)
         else:
             self.add(SAFE, "approval-recorded", None, new.path, f"the plan's approval was recorded: {b['approved_by']} on {b['approved_on']}", a, b)
+
+
+def _last_review(kpi, unit) -> str:
+    """``; last review 2027-03-31: 4,420,000,000 VND``: what the KPI stood at when its target moved."""
+    log = [e for e in (kpi.review.log if kpi.review else []) if e.date is not None and e.actual is not None]
+    if not log:
+        return ""
+    last = max(log, key=lambda e: e.date)
+    return f"; last review {last.date}: {number(last.actual)}{unit}"
 
 
 def _entries(log) -> dict:
