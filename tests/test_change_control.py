@@ -364,3 +364,38 @@ def test_the_pre_commit_hook_compares_staged_plans_with_head(repo, tmp_path):
     proc = try_repo(repo, tmp_path / "pre-commit-home", "--files", "plans/shop-2027.yaml")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "CH001 error" in proc.stdout and "since HEAD (" in proc.stdout
+
+
+# --- where the base comes from, and what diff sees beyond one plan -------------
+def test_diff_defaults_to_the_merge_base_with_the_default_branch(repo):
+    _git(repo, "checkout", "-qb", "feature")
+    _edit(repo, *EASE)
+    _edit(repo, "- {date: 2027-03-31, actual: 2.2}", "- {date: 2027-03-31, actual: 2.3}")
+    report = _diff(repo)  # no --base: the merge base with main, two commits back
+    assert report["summary"]["breaking"] == 2
+    main = _git(repo, "rev-parse", "--short", "main").strip()
+    assert report["base"].startswith(main)
+
+
+def test_a_deleted_plan_file_and_a_removed_strategy_goal_are_breaking(repo, tmp_path):
+    _git(repo, "rm", "-q", "plans/shop-2027.yaml")
+    report = _diff(repo, "--base", "HEAD")
+    [removed] = [d for d in report["documents"] if d["status"] == "removed"]
+    assert removed["plan_id"] == "shop-marketing-2027" and removed["changes"][0]["class"] == "breaking"
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(REFERENCE_STRATEGY)
+    new.write_text(REFERENCE_STRATEGY.replace("goals:\n  - {id: G-RETENTION, title: Keep existing customers, type: customer_retention}\n",
+                                              "goals: []\n"))
+    proc = run_cli("diff", str(old), str(new), "--format", "json")
+    changes = json.loads(proc.stdout)["documents"][0]["changes"]
+    assert [(c["class"], c["kind"], c["object_id"]) for c in changes] == [("breaking", "goal-removed", "G-RETENTION")]
+
+
+def test_a_repository_without_a_commit_has_nothing_to_compare(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    (tmp_path / "plans").mkdir()
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "plans" / "shop.yaml").write_text(REFERENCE_PLAN)
+    proc = run_cli("check", "--base", "HEAD", "--as-of", AS_OF, "plans", cwd=tmp_path)
+    assert proc.returncode == 0 and "no commit yet" in proc.stderr
