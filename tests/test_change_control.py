@@ -12,7 +12,7 @@ import pytest
 
 from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, SHARED, run_cli
 
 AS_OF = "2027-04-10"
 PLAN = REFERENCE_PLAN.replace("  period: {start: 2027-01-01, end: 2027-12-31}\ngoals:",
@@ -193,6 +193,9 @@ def test_diff_json_validates_and_classifies_each_change(repo):
     markdown = run_cli("diff", "--base", "HEAD", "--format", "markdown", "--as-of", AS_OF, cwd=repo).stdout
     assert "| 🔴 breaking |" in markdown and "eased from 52,800,000,000 to 50,000,000,000" in markdown
     sarif = json.loads(run_cli("diff", "--base", "HEAD", "--format", "sarif", "--as-of", AS_OF, cwd=repo).stdout)
+    sarif_schema = SHARED / "external-schemas" / "sarif-schema-2.1.0.json"
+    if sarif_schema.exists():
+        jsonschema.Draft7Validator(json.loads(sarif_schema.read_text())).validate(sarif)
     results = sarif["runs"][0]["results"]
     assert {r["level"] for r in results} == {"error", "warning"} and len(results) == 3
     eased = next(r for r in results if r["ruleId"] == "change/target-eased")
