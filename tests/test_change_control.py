@@ -402,3 +402,15 @@ def test_a_repository_without_a_commit_has_nothing_to_compare(tmp_path):
     (tmp_path / "plans" / "shop.yaml").write_text(REFERENCE_PLAN)
     proc = run_cli("check", "--base", "HEAD", "--as-of", AS_OF, "plans", cwd=tmp_path)
     assert proc.returncode == 0 and "no commit yet" in proc.stderr
+
+
+def test_a_policy_waiver_covers_a_change_finding_of_one_kpi(repo):
+    _edit(repo, *EASE)
+    (repo / "acme.yaml").write_text(
+        "apiVersion: kpi-policies/v1\nkind: Policy\nmetadata: {id: acme}\nextends: recommended\nsuppressions:\n"
+        "  - plan: shop-marketing-2027\n    kpi: KPI-REVENUE\n    rules: [CH001]\n"
+        "    reason: Board decision of 2027-04-08, minutes to be filed\n    until: 2027-04-30\n")
+    code, findings, _ = _check(repo, "--base", "HEAD~1", "--policy", "acme.yaml")
+    assert code == 0
+    [finding] = _ch(findings)
+    assert finding["rule_id"] == "CH001" and finding["suppression"]
