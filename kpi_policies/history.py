@@ -193,7 +193,6 @@ class Version:
     model: Any
 
 
-@dataclass(frozen=True)
 class Base:
     """What a rule gets as ``Context.base``: the earlier version's model and which revision it is.
 
@@ -202,12 +201,21 @@ class Base:
         label: How a person names the base, e.g. ``HEAD~1 (abc1234, 2026-11-02)``.
         day: The base commit's date: a change-log entry approved before it predates the change.
         path: The file the document was in at the base (it may have been renamed since).
+
+    ``label`` and ``day`` ask git only when a rule needs them (most plans do not change).
     """
 
-    model: Any
-    label: str = "the base version"
-    day: dt.date | None = None
-    path: str | None = None
+    def __init__(self, model: Any, label: str = "the base version", day: dt.date | None = None, path: str | None = None,
+                 source: "BaseVersions | None" = None):
+        self.model, self.path, self._label, self._day, self._source = model, path, label, day, source
+
+    @property
+    def label(self) -> str:
+        return self._source.describe() if self._source is not None else self._label
+
+    @property
+    def day(self) -> dt.date | None:
+        return self._source.info.day if self._source is not None else self._day
 
 
 def text_base(text: str, label: str = "the base version", day: dt.date | None = None) -> "Base | None":
@@ -253,10 +261,30 @@ class BaseVersions:
         self.root = root
         self.ref = ref
         self.commit = resolve(ref, root)
-        self.info = commit_info(self.commit, root)
-        self._renames = renames(self.commit, root, staged)
+        self._staged = staged
+        self._info: CommitInfo | None = None
+        self._renames: dict[str, str] | None = None
         self._by_id: dict[str, Version] | None = None
         self._by_path: dict[str, Version | None] = {}
+
+    @property
+    def info(self) -> CommitInfo:
+        """Author and date of the base commit (read when first needed)."""
+        if self._info is None:
+            self._info = commit_info(self.commit, self.root)
+        return self._info
+
+    def renamed_from(self, relpath: str) -> str | None:
+        """The path the file now at ``relpath`` had at the base, when git sees it renamed."""
+        if self._renames is None:
+            self._renames = renames(self.commit, self.root, self._staged)
+        return self._renames.get(relpath)
+
+    def candidates(self, doc_id: str) -> list[str]:
+        """YAML files of the base whose text names ``doc_id`` (``git grep``), the only ones worth reading."""
+        out = git(["grep", "-l", "-F", "-z", "-e", doc_id, self.commit, "--", "*.yaml", "*.yml"], self.root, check=False)
+        prefix = self.commit + ":"
+        return [p[len(prefix):] if p.startswith(prefix) else p for p in out.split("\0") if p]
 
     def relative(self, path: str) -> str:
         return os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
@@ -288,14 +316,23 @@ class BaseVersions:
         rename), then, when the id differs there, in every YAML file of the base.
         """
         rel = self.relative(path)
-        for candidate in (self._renames.get(rel), rel):
-            if candidate:
-                version = self.at_path(candidate)
-                if version is not None and version.model is not None and (doc_id is None or version.doc_id == doc_id):
-                    return version
-        if doc_id is None:
+
+        def matching(candidate):
+            version = self.at_path(candidate) if candidate else None
+            if version is not None and version.model is not None and (doc_id is None or version.doc_id == doc_id):
+                return version
             return None
-        return self.all().get(doc_id)
+
+        found = matching(rel) or matching(self.renamed_from(rel))
+        if found is not None or doc_id is None:
+            return found
+        if self._by_id is not None:
+            return self._by_id.get(doc_id)
+        for candidate in self.candidates(doc_id):
+            found = matching(candidate)
+            if found is not None:
+                return found
+        return None
 
     def lookup(self, path: str, model) -> "Base | None":
         """The base of the document now in ``path`` (for :class:`kpi_policies.rules.base.Context`), or ``None``."""
@@ -303,7 +340,7 @@ class BaseVersions:
         version = self.find(path, doc_id)
         if version is None:
             return None
-        return Base(version.model, self.describe(), self.info.day, version.path)
+        return Base(version.model, path=version.path, source=self)
 
     def describe(self) -> str:
         """``HEAD~1 (abc1234, 2026-11-02)``."""

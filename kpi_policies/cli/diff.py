@@ -26,10 +26,13 @@ def attach_base(engine, ref: str, files: list[str], staged: bool = False) -> Non
 
     try:
         root = repository_root(files[0] if files else ".")
-        if ref == "HEAD" and not has_commits(root):
-            click.echo("kpi-policies: no commit yet, so every plan is new; nothing to compare with", err=True)
-            return
-        versions = BaseVersions(root, ref, staged=staged)
+        try:
+            versions = BaseVersions(root, ref, staged=staged)
+        except GitError:
+            if ref == "HEAD" and not has_commits(root):
+                click.echo("kpi-policies: no commit yet, so every plan is new; nothing to compare with", err=True)
+                return
+            raise
     except GitError as exc:
         fail(str(exc))
 
