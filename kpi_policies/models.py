@@ -157,6 +157,24 @@ class Initiative(_Model):
     description: Optional[str] = None
 
 
+class Approval(_Model):
+    """Who approved the plan and when (ISO 9001:2015 7.5.3)."""
+
+    approved_by: Optional[str] = None
+    approved_on: Optional[dt.date] = None
+    reference: Optional[str] = None
+
+
+class Revision(_Model):
+    """One entry of the change log: the day, the ids it covers, the reason and the approver (ISO 9001:2015 6.3)."""
+
+    date: Optional[dt.date] = None
+    covers: list[str] = Field(default_factory=list)
+    reason: Optional[str] = None
+    approved_by: Optional[str] = None
+    reference: Optional[str] = None
+
+
 class KpiPlan(_Model):
     """``kind: KpiPlan``: a department's KPI plan for a period."""
 
@@ -165,6 +183,8 @@ class KpiPlan(_Model):
     objectives: list[Objective] = Field(default_factory=list)
     kpis: list[Kpi] = Field(default_factory=list)
     initiatives: list[Initiative] = Field(default_factory=list)
+    approval: Optional[Approval] = None
+    revisions: list[Revision] = Field(default_factory=list)
 
 
 class Strategy(_Model):

@@ -47,9 +47,16 @@ def check_json(*args: str, cwd=None) -> tuple[int, dict]:
     return proc.returncode, json.loads(proc.stdout)
 
 
-def check_texts(files: dict[str, str], as_of: dt.date = AS_OF, policy=None):
-    """Run the engine on in-memory files ``{name: yaml_text}``; returns the RunResult."""
+def check_texts(files: dict[str, str], as_of: dt.date = AS_OF, policy=None, base: str | None = None):
+    """Run the engine on in-memory files ``{name: yaml_text}``; returns the RunResult.
+
+    ``base``: the text every plan is compared with as its earlier version (change rules, CH).
+    """
     engine = Engine(policy or load_policy(), as_of)
+    if base is not None:
+        from kpi_policies.history import text_base
+
+        engine.base_lookup = lambda path, model, _base=text_base(base): _base
     docs = {name: load_text(text, name) for name, text in files.items()}
     return engine.run(list(files), documents=docs)
 

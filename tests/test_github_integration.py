@@ -82,19 +82,21 @@ def test_gate_workflow_runs_the_local_action_on_plan_changes_and_uploads_sarif()
 
 # --- the action's steps, run as GitHub runs a composite action --------------
 
-def _evaluate(value: str, inputs: dict, defaults: dict) -> str:
+def _evaluate(value: str, inputs: dict, defaults: dict, event: dict | None = None) -> str:
     def sub(match):
         expr = match.group(1)
         if expr.startswith("inputs."):
             name = expr[len("inputs."):]
-            return inputs.get(name, defaults[name])
+            return _evaluate(inputs.get(name, defaults[name]), inputs, defaults, event)
         if expr == "github.action_path":
             return str(ROOT)
+        if expr == "github.event.pull_request.base.sha":  # empty outside a pull request, as on GitHub
+            return (event or {}).get("pull_request", {}).get("base", {}).get("sha", "")
         raise AssertionError(f"unexpected expression {expr}")
     return EXPRESSION.sub(sub, value)
 
 
-def run_action(workspace: Path, **inputs) -> tuple[int, str, dict, str]:
+def run_action(workspace: Path, event: dict | None = None, **inputs) -> tuple[int, str, dict, str]:
     """Run action.yml's steps (the install step excepted: the package is installed) like the runner does."""
     action = _yaml(ROOT / "action.yml")
     defaults = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
@@ -110,7 +112,7 @@ def run_action(workspace: Path, **inputs) -> tuple[int, str, dict, str]:
     for step in action["runs"]["steps"]:
         if step.get("id") == "install":
             continue
-        step_env = dict(env, **{k: _evaluate(str(v), inputs, defaults) for k, v in (step.get("env") or {}).items()})
+        step_env = dict(env, **{k: _evaluate(str(v), inputs, defaults, event) for k, v in (step.get("env") or {}).items()})
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
                               cwd=workspace, env=step_env, capture_output=True, text=True)
         stdout += proc.stdout + proc.stderr

@@ -9,7 +9,7 @@ from kpi_policies.load import load_text
 from kpi_policies.policy import load_policy
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Rule, Violation
-from kpi_policies.rules.examples import EXAMPLE_AS_OF, REFERENCE_STRATEGY, apply_example
+from kpi_policies.rules.examples import EXAMPLE_AS_OF, REFERENCE_PLAN, REFERENCE_STRATEGY, apply_example
 from kpi_policies.rules.registry import FAMILIES, all_rules, get_rule
 
 from conftest import check_texts, rule_ids, run_cli
@@ -22,7 +22,8 @@ def _run_example(rule: type[Rule], example: str):
         files = {"example.yaml": example}
     else:
         files = {"example.yaml": apply_example(example), "strategy.yaml": REFERENCE_STRATEGY}
-    result = check_texts(files, as_of=EXAMPLE_AS_OF)
+    # change rules (CH) compare the example with the reference plan as it was
+    result = check_texts(files, as_of=EXAMPLE_AS_OF, base=REFERENCE_PLAN if rule.family() == "CH" else None)
     return [f for f in result.findings if f.file == "example.yaml"]
 
 

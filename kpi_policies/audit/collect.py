@@ -33,6 +33,7 @@ from kpi_policies.audit import evidence_git as audit_git
 from kpi_policies.audit.evidence import _baseline_evidence, _file_evidence, _policy_evidence
 from kpi_policies.audit.goal_tree import _object_counts, driver_relations, goal_tree
 from kpi_policies.audit.numbers import _iso, _number
+from kpi_policies.audit.history import plan_history
 from kpi_policies.audit.outcomes import OUTCOMES, _rule_docs, rule_outcomes
 from kpi_policies.audit.progress import kpi_progress
 from kpi_policies.audit.register import suppression_register
@@ -71,7 +72,7 @@ def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dic
         "counts": {**{s.value: sum(1 for f in active if f.severity is s) for s in Severity},
                    "suppressed": len(fr.findings) - len(active),
                    **{o: sum(1 for r in rules if r["outcome"] == o) for o in OUTCOMES}},
-        "rules": rules, "findings": findings, "goals": [], "tree": None, "kpis": [],
+        "rules": rules, "findings": findings, "goals": [], "tree": None, "kpis": [], "history": None,
     }
     if model is not None and fr.kind == "KpiPlan":
         strategy_goals = []
@@ -81,6 +82,7 @@ def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dic
         out["tree"] = goal_tree(model, strategy_goals, fr.findings, driver_relations(model, engine.catalog, engine.policy))
         start = model.metadata.period.start if model.metadata.period else None
         out["kpis"] = [kpi_progress(k, start) for k in model.kpis]
+        out["history"] = plan_history(fr.path, model) if fr.sha256 else None  # only for files read from disk
     elif model is not None and fr.kind == "Strategy":
         counts = _object_counts(fr.findings)
         out["goals"] = [{"id": g.id, "title": g.title, "type": g.type, "findings": counts.get(("goal", g.id), [0, 0])[0],
@@ -169,6 +171,7 @@ def build_report(result: RunResult, engine, *, reproducible: bool = False, now: 
             "policy": _policy_evidence(engine, display),
             "files": [_file_evidence(fr) for fr in result.files],
             "baseline": _baseline_evidence(baseline, display),
+            "change_base": getattr(engine, "base_label", None),
         },
         "summary": {
             "verdict": "failed" if result.has_errors else "passed",

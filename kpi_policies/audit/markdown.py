@@ -12,6 +12,7 @@ from __future__ import annotations
 from kpi_policies.audit.register import EXPIRY_WARNING_DAYS
 from kpi_policies.audit.html import STATUS_WORDS, num, pct
 from kpi_policies.report.markdown import _cell, _code
+from kpi_policies.audit.history import history_markdown
 
 #: Most findings listed per file; the rest are counted.
 MAX_FINDINGS = 30
@@ -30,6 +31,7 @@ def render_markdown(report: dict) -> str:
            + ", ".join(f"{_code(s['path'])} (sha256 `{(s['sha256'] or 'unreadable')[:16]}…`)" for s in ev["policy"]["sources"]),
            f"- As of: {ev['as_of']}; generated: {ev['generated_at'] or 'left out (--reproducible)'}",
            f"- Commit checked out: `{ev['repository_head']}`" if ev["repository_head"] else "- Not in a git repository",
+           f"- Change control base: {ev.get('change_base') or 'none'}",
            (f"- Baseline: {_code(ev['baseline']['path'])} (sha256 `{(ev['baseline']['sha256'] or 'unreadable')[:16]}…`)"
             if ev["baseline"] else "- Baseline: none"),
            "", "| file | kind | sha256 | last change | pass | fail | suppressed | n/a |", "|---|---|---|---|---:|---:|---:|---:|"]
@@ -77,4 +79,5 @@ def render_markdown(report: dict) -> str:
                            f"| {_cell(num(k['latest']['actual'], k['unit'])) if k['latest'] else 'none'} "
                            f"| {_cell(num(k['target']['value'], k['unit'])) if k['target'] else 'none'} "
                            f"| {pct(k['share'])} | {STATUS_WORDS[k['status']]} |")
+        out += history_markdown(doc)
     return "\n".join(out) + "\n"

@@ -62,7 +62,8 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 @click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), default=None, help="Record this run's active findings in a baseline file, then exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True, help="Worker processes for many files (0: one per CPU).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.kpi-policies-cache/ at the repository root).")
-def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline, jobs, no_cache) -> None:
+@click.option("--base", "base_ref", default=None, help="Compare each plan with its version at this git revision (change rules CH; e.g. origin/main, HEAD).")
+def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline, jobs, no_cache, base_ref) -> None:
     """Check KPI plans and strategies.
 
     PATHS are files or folders (folders are searched for *.yaml and *.yml);
@@ -83,6 +84,11 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
     pairs = pair_outputs(formats, outputs)
     run = prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions, use_baseline=not write_baseline)
     engine = run.engine
+    if base_ref:  # change rules compare with git: one process, no cache
+        from kpi_policies.cli.diff import attach_base
+
+        attach_base(engine, base_ref, run.files)
+        jobs, no_cache = 1, True
     cache = None
     if not no_cache:
         from kpi_policies.cache import Cache
@@ -284,10 +290,13 @@ def main() -> None:
         sys.exit(EXIT_USAGE)
 
 
-def _register_report() -> None:
+def _register_commands() -> None:
+    """Add the commands that live in their own modules."""
+    from kpi_policies.cli.diff import diff_command
     from kpi_policies.cli.report import report_command
 
-    cli.add_command(report_command)
+    for command in (report_command, diff_command):
+        cli.add_command(command)
 
 
-_register_report()
+_register_commands()

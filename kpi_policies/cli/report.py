@@ -23,7 +23,9 @@ from kpi_policies.cli.common import IsoDate, emit, prepare_run
               help="Count the findings recorded in this baseline file as waived (default: the configured baseline).")
 @click.option("--reproducible", is_flag=True,
               help="Leave the generation time out, so the same inputs give a byte-identical report.")
-def report_command(paths, fmt, output, as_of, policy_path, baseline_path, reproducible) -> None:
+@click.option("--base", "base_ref", default=None,
+              help="Also judge the change rules (CH) against this git revision; the evidence names it.")
+def report_command(paths, fmt, output, as_of, policy_path, baseline_path, reproducible, base_ref) -> None:
     """Write an audit report: evidence, rule outcomes, findings, waivers and KPI progress.
 
     PATHS are files or folders as for `check` (default: the project
@@ -45,6 +47,10 @@ def report_command(paths, fmt, output, as_of, policy_path, baseline_path, reprod
     from kpi_policies.audit.collect import build_report
 
     run = prepare_run(paths, as_of, policy_path, baseline_path)
+    if base_ref:
+        from kpi_policies.cli.diff import attach_base
+
+        attach_base(run.engine, base_ref, run.files)
     result = run.engine.run(run.files, baseline=run.baseline, keep=True)
     text = render(build_report(result, run.engine, reproducible=reproducible,
                                baseline=run.baseline.path if run.baseline else None), fmt)

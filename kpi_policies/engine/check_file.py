@@ -67,6 +67,9 @@ class FileChecker:
         as_of: The day time-dependent rules judge on.
     """
 
+    #: ``(path, model) -> kpi_policies.history.Base | None``: the earlier version change rules compare with (``check --base``).
+    base_lookup = None
+
     def __init__(self, resolved: ResolvedPolicy, as_of: dt.date):
         self.resolved = resolved
         self.as_of = as_of
@@ -148,8 +151,9 @@ class FileChecker:
         if checked.model is None:
             return
         result = checked.result
+        base = self.base_lookup(result.path, checked.model) if self.base_lookup else None
         ctx = Context(plan=checked.model, document=checked.document, index=index, policy=self.resolved.policy,
-                      catalog=self.resolved.catalog, as_of=self.as_of)
+                      catalog=self.resolved.catalog, as_of=self.as_of, base=base)
         for rule_cls in self.resolved.checking:
             if result.kind not in rule_cls.kinds:
                 continue

@@ -53,6 +53,18 @@ class Engine:
         self.checked: dict[str, Checked] = {}
         self.index = Index()
 
+    #: The git revision the change rules compare with (``check --base``), for the audit report's evidence.
+    base_label: str | None = None
+
+    @property
+    def base_lookup(self):
+        """``(path, model) -> kpi_policies.history.Base | None``: the earlier version change rules compare with."""
+        return self.checker.base_lookup
+
+    @base_lookup.setter
+    def base_lookup(self, lookup) -> None:
+        self.checker.base_lookup = lookup
+
     @property
     def policy(self) -> Policy:
         """The effective policy."""

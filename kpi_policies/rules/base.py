@@ -93,6 +93,8 @@ class Context:
         policy: The effective policy (approved tools, settings).
         catalog: The metric catalog.
         as_of: The day time-dependent rules judge on (``--as-of``, default today).
+        base: The document's earlier version the run compares with (``check --base``):
+            a :class:`kpi_policies.history.Base`, or ``None`` when there is none.
     """
 
     plan: "KpiPlan"
@@ -101,6 +103,7 @@ class Context:
     policy: "Policy"
     catalog: "Catalog"
     as_of: dt.date
+    base: object = None
 
     def kpis(self) -> Iterator["Kpi"]:
         """The plan's KPIs that could be read (those with an id)."""

@@ -61,6 +61,9 @@ kpis:
         - {date: 2027-03-31, actual: 2.2}
 initiatives:
   - {id: INIT-CHECKOUT, title: Shorter checkout, kpis: [KPI-CONVERSION], owner: web-team, start: 2027-02-01, end: 2027-06-30}
+approval: {approved_by: ceo, approved_on: 2026-12-20, reference: Board minutes 2026-12-20}
+revisions:
+  - {date: 2027-01-25, covers: [INIT-CHECKOUT], reason: Checkout work starts in February, approved_by: ceo}
 """
 
 REFERENCE_STRATEGY = """\

@@ -12,6 +12,7 @@ family lives in the module named after its concern:
 ``RC`` ``kpi_policies/rules/review_cadence.py``
 ``KF`` ``kpi_policies/rules/kpi_fit.py``
 ``SU`` ``kpi_policies/rules/suppression_checks.py``
+``CH`` ``kpi_policies/rules/change_control.py``
 ===== =====================================
 """
 
@@ -34,6 +35,7 @@ FAMILIES = {
     "KF": ("kpi_policies.rules.kpi_fit", "KPI fit"),
     "DR": ("kpi_policies.rules.drivers", "Driver arithmetic"),
     "SU": ("kpi_policies.rules.suppression_checks", "Suppressions and baselines"),
+    "CH": ("kpi_policies.rules.change_control", "Change control"),
 }
 
 ENTRY_POINT_GROUP = "kpi_policies.rules"
