@@ -5,6 +5,9 @@ from __future__ import annotations
 from kpi_policies.rules.base import Rule
 from kpi_policies.rules.examples import EXAMPLE_AS_OF
 
+#: docs/rules.md on the web; each rule has the anchor ``#<id in lower case>`` (its ``### ID`` heading).
+RULES_DOC_URI = "https://github.com/kpi-policies/kpi-policies/blob/main/docs/rules.md"
+
 
 def example_note(rule: type[Rule]) -> str:
     """How to read the rule's examples."""

@@ -33,7 +33,7 @@ FAIL_ON = {"error": 2, "warning": 1, "info": 0, "never": None}
 def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
     """Pair each ``--format`` with the ``--output`` given in the same position.
 
-    Formats without an output of their own go to standard output; only one may.
+    Formats without an output of their own, or with ``-``, go to standard output; only one may.
 
     Raises:
         click.UsageError: when there are more outputs than formats, or two formats want standard output.
@@ -42,7 +42,7 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     if len(outputs) > len(formats):
         raise click.UsageError(f"{len(outputs)} --output given for {len(formats)} --format; give one --format per --output")
     pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
-    if sum(1 for _, out in pairs if out is None) > 1:
+    if sum(1 for _, out in pairs if out in (None, "-")) > 1:
         raise click.UsageError("only one --format can go to standard output; give the others an --output FILE")
     return pairs
 
@@ -54,12 +54,13 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 @click.option("--format", "formats", multiple=True, type=click.Choice(["text", "json", "github", "sarif", "junit", "markdown"]),
               help="Report format (default: text). Repeat with --output to write several reports in one run.")
 @click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
-              help="File for the report of the --format in the same position; a format without one goes to standard output.")
+              help="File for the report of the --format in the same position ('-': standard output); a format without one goes to standard output.")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error", show_default=True,
               help="Lowest severity that makes the exit code 1; 'never' always exits 0 after a completed check.")
 @click.option("--ignore-suppressions", is_flag=True, help="Report what the run would show without inline, policy and baseline suppressions.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help="Report only findings not recorded in this baseline file.")
-@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), default=None, help="Record this run's active findings in a baseline file, then exit 0.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), default=None, help="Record this run's findings in a baseline file, then exit 0. With --baseline (even the same file) "
+                   "the findings it still matches stay recorded, so `--baseline F --write-baseline F` updates F.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True, help="Worker processes for many files (0: one per CPU).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.kpi-policies-cache/ at the repository root).")
 def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline, jobs, no_cache) -> None:
@@ -73,14 +74,18 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
     \b
     Examples:
       kpi-policies check plans/ --as-of 2027-04-10
-      kpi-policies check --format github --format sarif --output results.sarif
+      kpi-policies check --format sarif --output results.sarif --format github
       kpi-policies check --write-baseline .kpi-baseline.json
+      kpi-policies check --baseline .kpi-baseline.json --write-baseline .kpi-baseline.json
     """
     from kpi_policies.baseline import write
     from kpi_policies.report import render
     from kpi_policies.result import Severity
 
-    pairs = pair_outputs(formats, outputs)
+    from kpi_policies.cli.common import absolute
+
+    pairs = [(fmt, absolute(out)) for fmt, out in pair_outputs(formats, outputs)]
+    shown_baseline, write_baseline = write_baseline, absolute(write_baseline)
     settings, files, engine, baseline = prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions,
                                                     use_baseline=not write_baseline)
     cache = None
@@ -93,10 +98,10 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
         _emit(render(fmt, result), output)
     if write_baseline:
         try:
-            count = write(result, write_baseline)
+            count = write(result, write_baseline, previous=baseline)
         except OSError as exc:
-            _fail(f"cannot write {write_baseline}: {exc.strerror or exc}")
-        click.echo(f"kpi-policies: recorded {count} finding(s) in {write_baseline}", err=True)
+            _fail(f"cannot write {shown_baseline}: {exc.strerror or exc}")
+        click.echo(f"kpi-policies: recorded {count} finding(s) in {shown_baseline}", err=True)
         sys.exit(EXIT_OK)
     threshold = FAIL_ON[fail_on]
     failing = threshold is not None and any(f.severity.rank >= threshold for f in result.blocking(Severity.INFO))

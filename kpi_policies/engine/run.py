@@ -363,7 +363,7 @@ class Engine:
         for fr in files:
             fr.findings.sort(key=Finding.sort_key)
         rules_run = [r for r in self.rules if self.view(r).enabled]
-        return RunResult(files=files, as_of=self.as_of.isoformat(), rules_run=rules_run)
+        return RunResult(files=files, as_of=self.as_of.isoformat(), rules_run=rules_run, rules={r: c.info() for r, c in self.rules.items()})
 
 
 STRATEGY_HINT = re.compile(r"^kind:\s*['\"]?Strategy['\"]?\s*(?:#.*)?$", re.M)

@@ -192,6 +192,21 @@ class Rule:
         """The id's letter prefix, e.g. ``"GL"``."""
         return re.sub(r"[0-9]+$", "", cls.id)
 
+    #: Web page documenting the rule; built-in rules default to their section of docs/rules.md.
+    help_uri: ClassVar[str] = ""
+
+    @classmethod
+    def info(cls) -> "RuleInfo":
+        """What reporters need to know of this rule (:class:`kpi_policies.result.RuleInfo`)."""
+        from kpi_policies.docs import RULES_DOC_URI, explain_text
+        from kpi_policies.result import RuleInfo
+
+        builtin = cls.__module__.startswith("kpi_policies.rules.")
+        help_uri = cls.help_uri or (f"{RULES_DOC_URI}#{cls.id.lower()}" if builtin else "")
+        return RuleInfo(id=cls.id, name=cls.name, severity=cls.severity, summary=cls.summary(),
+                        rationale=" ".join(cls.rationale().split()), help=explain_text(cls), family=cls.family(),
+                        help_uri=help_uri)
+
 
 class LoadRule(Rule):
     """A rule whose findings come from loading, schema validation or suppressions, not from ``check``.
