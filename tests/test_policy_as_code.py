@@ -276,7 +276,8 @@ def test_project_configuration_names_policy_paths_and_excludes(repo):
     write(repo / "plans" / "drafts" / "wip.yaml", "kpis: [broken\n")
     write(repo / "kpi-policies.yaml", "apiVersion: kpi-policies/v1\nkind: Config\npolicy: policies/acme.yaml\npaths: [plans]\nexclude: ['plans/drafts/**']\n")
     code, report = check_json(*AS_OF, cwd=repo / "plans")
-    assert ids(report) == ["FE005"] and [f["file"] for f in report["files"]] == ["shop.yaml"]
+    # paths are shown relative to the repository root whatever folder the command starts from
+    assert ids(report) == ["FE005"] and [f["file"] for f in report["files"]] == ["plans/shop.yaml"]
     shown = run_cli("config", "--show", cwd=repo).stdout
     assert "policy:   policies/acme.yaml    <- " + str(repo / "kpi-policies.yaml") in shown
     assert "exclude:  plans/drafts/**" in shown

@@ -262,7 +262,7 @@ def import_gitlab(source, output, plan_id) -> None:
     except ImportError_ as exc:
         _fail(str(exc))
     _emit(text, output)
-    if output:
+    if output and output != "-":
         click.echo(f"wrote {output}", err=True)
 
 
