@@ -122,6 +122,14 @@ def test_workflow_triggers_on_every_pull_request(source):
     assert "if" not in workflow["jobs"]["kpi-policies"]
 
 
+def test_readme_workflow_is_a_valid_workflow(tmp_path):
+    from test_github_integration import _check_jsonschema
+
+    text = re.search(r"```yaml\n(# \.github/workflows/kpi-plans\.yml\n.*?)```", README, re.S).group(1)
+    (tmp_path / "kpi-plans.yml").write_text(text)
+    _check_jsonschema("vendor.github-workflows", tmp_path / "kpi-plans.yml")
+
+
 def test_readme_workflow_detects_changes_as_the_repository_does():
     steps = {s.get("id"): s for s in _workflow("repository")["jobs"]["kpi-policies"]["steps"]}
     readme = {s.get("id"): s for s in _workflow("readme")["jobs"]["kpi-policies"]["steps"]}

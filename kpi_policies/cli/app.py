@@ -63,7 +63,9 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
                    "the findings it still matches stay recorded, so `--baseline F --write-baseline F` updates F.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True, help="Worker processes for many files (0: one per CPU).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.kpi-policies-cache/ at the repository root).")
-def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline, jobs, no_cache) -> None:
+@click.option("--shard", default=None, metavar="I/N", help="Check only shard I of N (a fixed share of the files, by path), "
+              "for a CI job matrix; cross-file rules still see every file. Merge the shards' JSON with `kpi-policies merge`.")
+def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline, jobs, no_cache, shard) -> None:
     """Check KPI plans and strategies.
 
     PATHS are files or folders (folders are searched for *.yaml and *.yml);
@@ -93,9 +95,22 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
         from kpi_policies.cache import Cache
 
         cache = Cache(settings.root, f"{engine.policy.digest}\x1f{engine.as_of}\x1f{ignore_suppressions}")
-    result = engine.run(files, baseline=baseline, jobs=jobs or (os.cpu_count() or 1), cache=cache)
+    shard_info = None
+    if shard:
+        from kpi_policies import shard as sharding
+
+        try:
+            index, count = sharding.parse(shard)
+        except sharding.ShardError as exc:
+            raise click.UsageError(str(exc)) from None
+        if write_baseline:
+            raise click.UsageError("--write-baseline records a whole run; it cannot be used with --shard")
+        result, shard_info = sharding.run(engine, files, index, count, baseline=baseline,
+                                          jobs=jobs or (os.cpu_count() or 1), cache=cache)
+    else:
+        result = engine.run(files, baseline=baseline, jobs=jobs or (os.cpu_count() or 1), cache=cache)
     for fmt, output in pairs:
-        _emit(render(fmt, result), output)
+        _emit(render(fmt, result, **({"shard": shard_info} if fmt == "json" and shard_info else {})), output)
     if write_baseline:
         try:
             count = write(result, write_baseline, previous=baseline)
@@ -290,9 +305,11 @@ def main() -> None:
 
 
 def _register_report() -> None:
+    from kpi_policies.cli.merge import merge_command
     from kpi_policies.cli.report import report_command
 
     cli.add_command(report_command)
+    cli.add_command(merge_command)
 
 
 _register_report()
