@@ -318,6 +318,23 @@ def plugin_venv(tmp_path_factory):
     return venv / "bin" / "kpi-policies"
 
 
+def test_plugin_rule_findings_in_sarif_and_junit(plugin_venv, repo):
+    """SARIF and JUnit describe a plugin rule from the run (it is not in the built-in registry)."""
+    import xml.etree.ElementTree as ET
+
+    write(repo / "p.yaml", POLICY_HEAD + "plugins: [example]\n")
+    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN)
+    run = lambda *args: subprocess.run([str(plugin_venv), *args], cwd=repo, capture_output=True, text=True)
+    proc = run("check", *AS_OF, "--policy", "p.yaml", "--format", "sarif", "plans")
+    assert proc.returncode == 0 and "internal error" not in proc.stderr, proc.stderr
+    log = json.loads(proc.stdout)["runs"][0]
+    (rule,) = [r for r in log["tool"]["driver"]["rules"] if r["id"] == "EX001"]
+    assert rule["name"] == "example.kpi-owner" and rule["help"]["text"].startswith("EX001 example.kpi-owner (warning)")
+    assert any(r["ruleId"] == "EX001" for r in log["results"])
+    cases = [c.get("name") for c in ET.fromstring(run("check", *AS_OF, "--policy", "p.yaml", "--format", "junit", "plans").stdout).iter("testcase")]
+    assert any(name.startswith("EX001 example.kpi-owner at line ") for name in cases)
+
+
 def test_example_plugin_in_a_real_virtual_environment(plugin_venv, repo):
     exe = str(plugin_venv)
     run = lambda *args: subprocess.run([exe, *args], cwd=repo, capture_output=True, text=True)
