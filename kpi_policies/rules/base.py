@@ -201,11 +201,16 @@ class Rule:
         from kpi_policies.docs import RULES_DOC_URI, explain_text
         from kpi_policies.result import RuleInfo
 
-        builtin = cls.__module__.startswith("kpi_policies.rules.")
-        help_uri = cls.help_uri or (f"{RULES_DOC_URI}#{cls.id.lower()}" if builtin else "")
-        return RuleInfo(id=cls.id, name=cls.name, severity=cls.severity, summary=cls.summary(),
-                        rationale=" ".join(cls.rationale().split()), help=explain_text(cls), family=cls.family(),
-                        help_uri=help_uri)
+        if cls not in _INFO:
+            builtin = cls.__module__.startswith("kpi_policies.rules.")
+            help_uri = cls.help_uri or (f"{RULES_DOC_URI}#{cls.id.lower()}" if builtin else "")
+            _INFO[cls] = RuleInfo(id=cls.id, name=cls.name, severity=cls.severity, summary=cls.summary(),
+                                  rationale=" ".join(cls.rationale().split()), help=explain_text(cls), family=cls.family(),
+                                  help_uri=help_uri)
+        return _INFO[cls]
+
+
+_INFO: dict = {}  # rule class -> its RuleInfo (the docstring does not change during a process)
 
 
 class LoadRule(Rule):
