@@ -193,3 +193,10 @@ def test_baseline_matches_from_any_folder(tmp_path):
     proc = run_cli("check", "--as-of", "2027-04-10", "--format", "json", "--output", "out/report.json", str(repo / "plans"),
                    cwd=tmp_path / "elsewhere")
     assert proc.returncode == 1 and json.loads(written.read_text())["findings"][0]["file"] == "plans/team/bad.yaml"
+
+
+def test_an_output_whose_extension_names_another_format_is_a_usage_error(tmp_path):
+    (tmp_path / "plan.yaml").write_text(BAD)
+    proc = run_cli("check", "--format", "github", "--format", "sarif", "--output", "results.sarif", "plan.yaml", cwd=tmp_path)
+    assert proc.returncode == 2 and "--output results.sarif goes with --format github" in proc.stderr
+    assert not (tmp_path / "results.sarif").exists()

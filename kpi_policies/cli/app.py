@@ -44,7 +44,16 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
     if sum(1 for _, out in pairs if out in (None, "-")) > 1:
         raise click.UsageError("only one --format can go to standard output; give the others an --output FILE")
+    for fmt, out in pairs:
+        wanted = OUTPUT_EXTENSIONS.get(os.path.splitext(out or "")[1].lower())
+        if wanted and fmt not in wanted:
+            raise click.UsageError(f"--output {out} goes with --format {fmt} (each --output pairs with the --format in the "
+                                   f"same position); write --format {wanted[0]} --output {out}")
     return pairs
+
+
+#: Output file extensions that say which format they hold (a mismatch is a usage error, never a silent swap).
+OUTPUT_EXTENSIONS = {".sarif": ("sarif",), ".xml": ("junit",), ".md": ("markdown",), ".json": ("json", "sarif")}
 
 
 @cli.command()
