@@ -200,3 +200,16 @@ def test_an_output_whose_extension_names_another_format_is_a_usage_error(tmp_pat
     proc = run_cli("check", "--format", "github", "--format", "sarif", "--output", "results.sarif", "plan.yaml", cwd=tmp_path)
     assert proc.returncode == 2 and "--output results.sarif goes with --format github" in proc.stderr
     assert not (tmp_path / "results.sarif").exists()
+
+
+def test_the_repository_configuration_applies_when_started_outside_it(tmp_path):
+    repo = _repo_with_bad_plan(tmp_path)
+    (repo / "policies").mkdir()
+    (repo / "policies" / "acme.yaml").write_text("apiVersion: kpi-policies/v1\nkind: Policy\nmetadata: {id: acme}\n"
+                                                 "tools:\n  - {id: my-spreadsheet, name: Sheet, measures: [revenue]}\n")
+    (repo / "kpi-policies.yaml").write_text("apiVersion: kpi-policies/v1\nkind: Config\npolicy: policies/acme.yaml\n"
+                                            "exclude: ['docs/**']\n")
+    inside = run_cli("check", "--as-of", "2027-04-10", "plans", cwd=repo)
+    outside = run_cli("check", "--as-of", "2027-04-10", str(repo / "plans"), cwd=tmp_path / "elsewhere")
+    assert inside.returncode == outside.returncode == 0, outside.stderr
+    assert inside.stdout == outside.stdout and "MT002" not in outside.stdout

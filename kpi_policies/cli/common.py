@@ -101,15 +101,19 @@ def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: b
     try:
         settings = load_settings()
         root = _repository_of(paths, settings)
+        here = os.getcwd()  # the configuration's paths are relative to the folder it was loaded for
         if root != os.path.realpath(settings.root):
-            settings = load_settings(root)
-        targets = [_from_root(p, root) for p in (list(paths) or settings.paths or [])]
-        if policy_path is None and settings.policy and settings.policy not in BUILTIN_PACKS:
-            policy_path = settings.policy
+            settings, here = load_settings(root), root
+        configured = lambda p: _from_root(os.path.join(here, p), root)
+        targets = [_from_root(p, root) for p in paths] or [configured(p) for p in settings.paths or []]
         if policy_path and policy_path not in BUILTIN_PACKS:
             policy_path = _from_root(policy_path, root)
-        baseline_file = baseline_path or (settings.baseline if use_baseline else None)
-        baseline_file = _from_root(baseline_file, root) if baseline_file else None
+        elif not policy_path and settings.policy and settings.policy not in BUILTIN_PACKS:
+            policy_path = configured(settings.policy)
+        if baseline_path:
+            baseline_file = _from_root(baseline_path, root)
+        else:
+            baseline_file = configured(settings.baseline) if use_baseline and settings.baseline else None
         os.chdir(root)
         settings.root = root
         if not targets:
