@@ -99,9 +99,9 @@ def test_snippets_pin_revisions_that_exist_or_say_how():
     assert "git ls-remote https://github.com/kpi-policies/kpi-policies HEAD" in README.replace("\n", " ")
 
 
-def _help_examples() -> list[str]:
-    text = run_cli("check", "--help").stdout
-    return [l.strip() for l in text.split("Examples:", 1)[1].splitlines() if l.strip().startswith("kpi-policies ")]
+def _help_examples(command: str = "check") -> list[str]:
+    text = run_cli(command, "--help").stdout
+    return [l.strip() for l in re.split(r"Examples?:", text, 1)[1].splitlines() if l.strip().startswith("kpi-policies ")]
 
 
 def test_check_help_examples_run_as_shown(clone):
@@ -115,6 +115,16 @@ def test_check_help_examples_run_as_shown(clone):
             log = json.loads((clone / "results.sarif").read_text())
             assert log["version"] == "2.1.0" and log["runs"][0]["results"]
             assert proc.stdout and all(l.startswith("::") for l in proc.stdout.splitlines())
+
+
+def test_merge_help_example_runs_as_shown(clone):
+    (clone / "plans" / "bad.yaml").write_text(BAD)
+    examples = _help_examples("merge")
+    assert len(examples) == 3
+    for command in examples:
+        proc = _bash(command, clone, NO_GITHUB)
+        assert proc.returncode in (0, 1) and "internal error" not in proc.stderr, f"{command}: {proc.stderr}"
+    assert proc.returncode == 1 and "MT002" in proc.stdout and json.loads((clone / "results.sarif").read_text())["runs"]
 
 
 def test_output_dash_is_standard_output(tmp_path):
