@@ -15,7 +15,10 @@ What a shard still sees of the whole repository
       ``kind`` and ``metadata.id`` of every other file (YAML parsing only: no
       schema, models or rules) and runs the run-level rules over all of them,
       in the run's file order, keeping the findings on its own files. Inline
-      waivers of those findings therefore work as in one run.
+      waivers of those findings therefore work as in one run. When duplicate
+      ids are the only run-level rule, a file is parsed only if its text
+      holds one of this shard's ids as a word (see :func:`_summary_if_needed`):
+      most files are only scanned.
 
 What a shard writes
     Its JSON report (``--format json``) carries a ``shard`` object: the shard
@@ -90,6 +93,38 @@ def summary_of(path: str):
     return DocumentSummary(path, kind, doc_id, position)
 
 
+#: Run-level rules that only compare document ids (duplicate ids): for them a file
+#: whose text cannot hold any id of this shard's files needs no YAML parsing.
+ID_RULES = {"GL007"}
+_ID = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _summary_if_needed(path: str, ids: set[str]):
+    """The file's summary when its id could equal one of ``ids``; else a blank one (it cannot change a finding here).
+
+    Exact, not a guess: when every id is made of ``A-Z a-z 0-9 . _ -`` and the
+    file is UTF-8 text without backslashes (no escape can spell an id), a YAML
+    scalar equal to an id appears in the text as a whole run of those
+    characters. Anything else is parsed.
+    """
+    from kpi_policies.rules.base import DocumentSummary
+
+    if not all(_ID.fullmatch(i) for i in ids):
+        return summary_of(path)
+    try:
+        import stat
+
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return summary_of(path)
+        with open(path, "rb") as fh:
+            text = fh.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return summary_of(path)
+    if "\\" in text or "\x00" in text or not ids.isdisjoint(_ID.findall(text)):
+        return summary_of(path)
+    return DocumentSummary(path, None, None, (1, 1))
+
+
 def run(engine, files: list[str], index: int, count: int, **options) -> tuple[RunResult, dict]:
     """Check shard ``index`` of ``count`` of ``files`` (the whole run's files, in order).
 
@@ -110,10 +145,13 @@ def run(engine, files: list[str], index: int, count: int, **options) -> tuple[Ru
     mine = {p for p in files if shard_of(p, count) == index}
     strategies = {p for p in files if p not in mine and _is_strategy(p)}
     paths = [p for p in files if p in mine or p in strategies]
-    others = {p: summary_of(p) for p in files if p not in mine and p not in strategies}
+    rest = [p for p in files if p not in mine and p not in strategies]
+    only_ids = {r.id for r in engine.rules.values() if r.run_level and engine.view(r.id).enabled} <= ID_RULES
 
     def run_level(results, summaries):
         # the run-level rules over every file of the whole run, in its order; findings kept on this run's files
+        ids = {s.doc_id for s in summaries if s.doc_id and s.file in mine}  # findings are kept on these only
+        others = {p: _summary_if_needed(p, ids) if only_ids else summary_of(p) for p in rest}
         by_path = {r.path: (r, s) for r, s in zip(results, summaries)}
         full = [by_path.get(p) or (FileResult(path=p), others[p]) for p in files]
         Engine._run_level(engine, [r for r, _ in full], [s for _, s in full])

@@ -31,6 +31,8 @@ def _plan(i: int) -> str:
         plan = plan.replace("  department: marketing\n", "  department: marketing\n  strategy: no-such-strategy\n")
     if i == 12:
         plan = plan.replace("  id: shared-plan\n", '  # kpi-policies: ignore[GL007] reason="merged next quarter"\n  id: shared-plan\n')
+    if i == 30:  # the same id spelt with a YAML escape: still a duplicate, whatever shard reads it
+        plan = plan.replace("  id: shared-plan\n", '  id: "shared\\x2dplan"\n')
     if i == 25:
         plan = plan.replace("    measurement: {tool: my-spreadsheet", '    # kpi-policies: ignore[MT002] reason="pilot"\n    measurement: {tool: my-spreadsheet')
     return plan
@@ -94,6 +96,7 @@ def test_four_shards_merged_equal_one_run_in_every_format(repo, tmp_path):
     # cross-shard duplicate ids: every file with id shared-plan is flagged, whatever shard it is in
     gl007 = {f["file"] for f in findings if f["rule_id"] == "GL007"}
     assert len({shard.shard_of(p, 4) for p in gl007}) > 1
+    assert "plans/team-b/plan-30.yaml" in gl007 and "plans/team-b/plan-06.yaml" in gl007
     for fmt in FORMATS:
         proc = run_cli("merge", *reversed(shards), "--format", fmt, cwd=repo, env=NO_GITHUB)
         assert proc.returncode == 1, proc.stderr
