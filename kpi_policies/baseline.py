@@ -122,17 +122,30 @@ class Baseline:
         return [result] if result.findings else []
 
 
-def write(result: RunResult, path: str) -> int:
-    """Write the active findings of ``result`` as a baseline; returns the number of findings recorded."""
+def write(result: RunResult, path: str, previous: "Baseline | None" = None) -> int:
+    """Write a baseline of ``result``; returns the number of findings recorded.
+
+    It records the active findings and those an earlier baseline still
+    matched (so ``--baseline F --write-baseline F`` updates ``F``: matched
+    entries stay, entries that match nothing any more go, new findings are
+    added). With ``previous``, its entries for files this run did not check
+    are kept as they were.
+    """
     root = workspace_root()
     counts: Counter = Counter()
     messages = {}
-    for f in result.active:
-        if f.rule_id.startswith("SU"):
+    for f in result.findings:
+        if f.rule_id.startswith("SU") or not (f.active or (f.suppression or {}).get("kind") == "baseline"):
             continue
         k = key(f, root)
         counts[k] += 1
         messages.setdefault(k, f.message)
+    if previous is not None:
+        checked = {repo_relative(fr.path, root) for fr in result.files}
+        for k, n in previous.counts.items():
+            if k[0] not in checked:
+                counts[k] += n
+                messages.setdefault(k, previous.messages.get(k, ""))
     entries = [{"file": k[0], "plan_id": k[1], "object_id": k[2], "rule_id": k[3], "where": k[4], "count": n,
                 "message": messages[k]} for k, n in sorted(counts.items())]
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)

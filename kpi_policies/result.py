@@ -192,6 +192,41 @@ class FileResult:
         return [f for f in self.findings if f.active]
 
 
+@dataclass(frozen=True)
+class RuleInfo:
+    """What reporters need to know about a rule, carried in the result (so plugin rules work too).
+
+    Attributes:
+        id: e.g. ``"FE004"``.
+        name: Dotted name, e.g. ``"feasibility.target-direction"``.
+        severity: The rule's default severity (a policy may change it per finding).
+        summary: One line: what the rule reports.
+        rationale: Why it matters (may be empty).
+        help: The whole ``kpi-policies explain`` text.
+        family: Id prefix, e.g. ``"FE"``.
+        help_uri: Where the rule is documented on the web (docs/rules.md#fe004 for built-in rules).
+    """
+
+    id: str
+    name: str = ""
+    severity: Severity = Severity.ERROR
+    summary: str = ""
+    rationale: str = ""
+    help: str = ""
+    family: str = ""
+    help_uri: str = ""
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (``severity`` as its value)."""
+        return {"id": self.id, "name": self.name, "severity": self.severity.value, "summary": self.summary,
+                "rationale": self.rationale, "help": self.help, "family": self.family, "help_uri": self.help_uri}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RuleInfo":
+        """The inverse of :meth:`to_dict`."""
+        return cls(**{**data, "severity": Severity(data.get("severity", "error"))})
+
+
 @dataclass
 class RunResult:
     """Everything one ``check`` produced, in file order.
@@ -200,11 +235,19 @@ class RunResult:
         files: One entry per file checked, in the order they were discovered.
         as_of: ISO date the time-dependent rules were judged on.
         rules_run: Ids of every rule that was evaluated in this run.
+        rules: What reporters need to know of each rule the run knows, by id
+            (the engine's rules, plugins included).
     """
 
     files: list[FileResult]
     as_of: str
     rules_run: list[str] = field(default_factory=list)
+    rules: dict[str, RuleInfo] = field(default_factory=dict)
+
+    def rule(self, rule_id: str) -> RuleInfo:
+        """The rule's information; a bare one (id only) for a rule the run does not know."""
+        return self.rules.get(rule_id) or RuleInfo(rule_id, name=next(
+            (f.rule_name for f in self.findings if f.rule_id == rule_id and f.rule_name), ""))
 
     @property
     def findings(self) -> list[Finding]:

@@ -276,7 +276,8 @@ def test_project_configuration_names_policy_paths_and_excludes(repo):
     write(repo / "plans" / "drafts" / "wip.yaml", "kpis: [broken\n")
     write(repo / "kpi-policies.yaml", "apiVersion: kpi-policies/v1\nkind: Config\npolicy: policies/acme.yaml\npaths: [plans]\nexclude: ['plans/drafts/**']\n")
     code, report = check_json(*AS_OF, cwd=repo / "plans")
-    assert ids(report) == ["FE005"] and [f["file"] for f in report["files"]] == ["shop.yaml"]
+    # paths are shown relative to the repository root whatever folder the command starts from
+    assert ids(report) == ["FE005"] and [f["file"] for f in report["files"]] == ["plans/shop.yaml"]
     shown = run_cli("config", "--show", cwd=repo).stdout
     assert "policy:   policies/acme.yaml    <- " + str(repo / "kpi-policies.yaml") in shown
     assert "exclude:  plans/drafts/**" in shown
@@ -315,6 +316,23 @@ def plugin_venv(tmp_path_factory):
     if proc.returncode:
         pytest.fail(f"could not install the example plugin: {proc.stderr[-2000:]}")
     return venv / "bin" / "kpi-policies"
+
+
+def test_plugin_rule_findings_in_sarif_and_junit(plugin_venv, repo):
+    """SARIF and JUnit describe a plugin rule from the run (it is not in the built-in registry)."""
+    import xml.etree.ElementTree as ET
+
+    write(repo / "p.yaml", POLICY_HEAD + "plugins: [example]\n")
+    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN)
+    run = lambda *args: subprocess.run([str(plugin_venv), *args], cwd=repo, capture_output=True, text=True)
+    proc = run("check", *AS_OF, "--policy", "p.yaml", "--format", "sarif", "plans")
+    assert proc.returncode == 0 and "internal error" not in proc.stderr, proc.stderr
+    log = json.loads(proc.stdout)["runs"][0]
+    (rule,) = [r for r in log["tool"]["driver"]["rules"] if r["id"] == "EX001"]
+    assert rule["name"] == "example.kpi-owner" and rule["help"]["text"].startswith("EX001 example.kpi-owner (warning)")
+    assert any(r["ruleId"] == "EX001" for r in log["results"])
+    cases = [c.get("name") for c in ET.fromstring(run("check", *AS_OF, "--policy", "p.yaml", "--format", "junit", "plans").stdout).iter("testcase")]
+    assert any(name.startswith("EX001 example.kpi-owner at line ") for name in cases)
 
 
 def test_example_plugin_in_a_real_virtual_environment(plugin_venv, repo):

@@ -7,8 +7,6 @@ import re
 
 import pytest
 
-from kpi_policies.rules.examples import REFERENCE_PLAN
-
 from conftest import ROOT, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -22,33 +20,28 @@ def _block_after(command: str, fence: str = "console") -> str:
 
 
 @pytest.fixture
-def demo(tmp_path, monkeypatch):
-    """The README's demo repository: the reference plan with three defects."""
+def demo(monkeypatch):
+    """The repository, outside GitHub: the README's examples/ plan has three defects."""
     for var in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_WORKSPACE"):
         monkeypatch.delenv(var, raising=False)
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "plans").mkdir()
-    first, second = REFERENCE_PLAN.split("direction: increase", 1)
-    plan = first + "direction: increase" + second.replace("direction: increase", "direction: decrease", 1)
-    (tmp_path / "plans" / "shop-marketing-2027.yaml").write_text(plan.replace("tool: crm", "tool: my-spreadsheet"))
-    return tmp_path
+    return ROOT
 
 
 @pytest.mark.parametrize("fmt", ["", " --format github"])
 def test_readme_text_and_annotation_samples_are_real(demo, fmt):
-    command = f"kpi-policies check --as-of 2027-04-10{fmt} plans/"
+    command = f"kpi-policies check --as-of 2027-04-10{fmt} examples/"
     proc = run_cli(*command.split()[1:], cwd=demo)
     assert proc.stdout.rstrip("\n") == _block_after(command)
 
 
 def test_readme_markdown_sample_is_real(demo):
-    proc = run_cli("check", "--as-of", "2027-04-10", "--format", "markdown", "plans/", cwd=demo)
+    proc = run_cli("check", "--as-of", "2027-04-10", "--format", "markdown", "examples/", cwd=demo)
     sample = re.search(r"```markdown\n(## kpi-policies: failed.*?)\n```", README, re.S).group(1)
     assert proc.stdout.rstrip("\n") == sample
 
 
 def test_readme_sarif_sample_is_a_real_result(demo):
-    proc = run_cli("check", "--as-of", "2027-04-10", "--format", "sarif", "plans/", cwd=demo)
+    proc = run_cli("check", "--as-of", "2027-04-10", "--format", "sarif", "examples/", cwd=demo)
     result = json.loads(proc.stdout)["runs"][0]["results"][0]
     sample = json.loads(re.search(r"```json\n(\{\n  \"ruleId\".*?)\n```", README, re.S).group(1))
     assert result == sample

@@ -16,7 +16,7 @@ import click
 
 from kpi_policies import __version__
 
-from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IsoDate, emit as _emit, fail as _fail, prepare_run
+from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON, IsoDate, emit as _emit, fail as _fail, pair_outputs, prepare_run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,26 +27,6 @@ def cli() -> None:
     column of every finding."""
 
 
-FAIL_ON = {"error": 2, "warning": 1, "info": 0, "never": None}
-
-
-def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
-    """Pair each ``--format`` with the ``--output`` given in the same position.
-
-    Formats without an output of their own go to standard output; only one may.
-
-    Raises:
-        click.UsageError: when there are more outputs than formats, or two formats want standard output.
-    """
-    formats = formats or ("text",)
-    if len(outputs) > len(formats):
-        raise click.UsageError(f"{len(outputs)} --output given for {len(formats)} --format; give one --format per --output")
-    pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
-    if sum(1 for _, out in pairs if out is None) > 1:
-        raise click.UsageError("only one --format can go to standard output; give the others an --output FILE")
-    return pairs
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--as-of", type=IsoDate(), default=None, help="Judge time-dependent rules (overdue reviews, expiring suppressions) as of this day. Default: today.")
@@ -54,16 +34,19 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 @click.option("--format", "formats", multiple=True, type=click.Choice(["text", "json", "github", "sarif", "junit", "markdown"]),
               help="Report format (default: text). Repeat with --output to write several reports in one run.")
 @click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
-              help="File for the report of the --format in the same position; a format without one goes to standard output.")
+              help="File for the report of the --format in the same position ('-': standard output); a format without one goes to standard output.")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error", show_default=True,
               help="Lowest severity that makes the exit code 1; 'never' always exits 0 after a completed check.")
 @click.option("--ignore-suppressions", is_flag=True, help="Report what the run would show without inline, policy and baseline suppressions.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help="Report only findings not recorded in this baseline file.")
-@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), default=None, help="Record this run's active findings in a baseline file, then exit 0.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), default=None, help="Record this run's findings in a baseline file, then exit 0. With --baseline (even the same file) "
+                   "the findings it still matches stay recorded, so `--baseline F --write-baseline F` updates F.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True, help="Worker processes for many files (0: one per CPU).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.kpi-policies-cache/ at the repository root).")
 @click.option("--base", "base_ref", default=None, help="Compare each plan with its version at this git revision (change rules CH; e.g. origin/main, HEAD).")
-def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline, jobs, no_cache, base_ref) -> None:
+@click.option("--shard", default=None, metavar="I/N", help="Check only shard I of N (a fixed share of the files, by path), "
+              "for a CI job matrix; cross-file rules still see every file. Merge the shards' JSON with `kpi-policies merge`.")
+def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline, jobs, no_cache, base_ref, shard) -> None:
     """Check KPI plans and strategies.
 
     PATHS are files or folders (folders are searched for *.yaml and *.yml);
@@ -74,35 +57,52 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
     \b
     Examples:
       kpi-policies check plans/ --as-of 2027-04-10
-      kpi-policies check --format github --format sarif --output results.sarif
+      kpi-policies check --format sarif --output results.sarif --format github
       kpi-policies check --write-baseline .kpi-baseline.json
+      kpi-policies check --baseline .kpi-baseline.json --write-baseline .kpi-baseline.json
     """
     from kpi_policies.baseline import write
     from kpi_policies.report import render
     from kpi_policies.result import Severity
 
-    pairs = pair_outputs(formats, outputs)
+    from kpi_policies.cli.common import absolute
+
+    pairs = [(fmt, absolute(out)) for fmt, out in pair_outputs(formats, outputs)]
+    shown_baseline, write_baseline = write_baseline, absolute(write_baseline)
     run = prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions, use_baseline=not write_baseline)
-    engine = run.engine
+    engine, files, baseline = run.engine, run.files, run.baseline
     if base_ref:  # change rules compare with git: one process, no cache
         from kpi_policies.cli.diff import attach_base
 
-        attach_base(engine, base_ref, run.files)
+        attach_base(engine, base_ref, files)
         jobs, no_cache = 1, True
     cache = None
     if not no_cache:
         from kpi_policies.cache import Cache
 
         cache = Cache(run.settings.root, f"{engine.policy.digest}\x1f{engine.as_of}\x1f{ignore_suppressions}")
-    result = engine.run(run.files, baseline=run.baseline, jobs=jobs, cache=cache)
+    shard_info = None
+    if shard:
+        from kpi_policies import shard as sharding
+
+        try:
+            index, count = sharding.parse(shard)
+        except sharding.ShardError as exc:
+            raise click.UsageError(str(exc)) from None
+        if write_baseline:
+            raise click.UsageError("--write-baseline records a whole run; it cannot be used with --shard")
+        result, shard_info = sharding.run(engine, files, index, count, baseline=baseline,
+                                          jobs=jobs, cache=cache)
+    else:
+        result = engine.run(files, baseline=baseline, jobs=jobs, cache=cache)
     for fmt, output in pairs:
-        _emit(render(fmt, result), output)
+        _emit(render(fmt, result, **({"shard": shard_info} if fmt == "json" and shard_info else {})), output)
     if write_baseline:
         try:
-            count = write(result, write_baseline)
+            count = write(result, write_baseline, previous=baseline)
         except OSError as exc:
-            _fail(f"cannot write {write_baseline}: {exc.strerror or exc}")
-        click.echo(f"kpi-policies: recorded {count} finding(s) in {write_baseline}", err=True)
+            _fail(f"cannot write {shown_baseline}: {exc.strerror or exc}")
+        click.echo(f"kpi-policies: recorded {count} finding(s) in {shown_baseline}", err=True)
         sys.exit(EXIT_OK)
     threshold = FAIL_ON[fail_on]
     failing = threshold is not None and any(f.severity.rank >= threshold for f in result.blocking(Severity.INFO))
@@ -263,7 +263,7 @@ def import_gitlab(source, output, plan_id) -> None:
     except ImportError_ as exc:
         _fail(str(exc))
     _emit(text, output)
-    if output:
+    if output and output != "-":
         click.echo(f"wrote {output}", err=True)
 
 
@@ -293,9 +293,10 @@ def main() -> None:
 def _register_commands() -> None:
     """Add the commands that live in their own modules."""
     from kpi_policies.cli.diff import diff_command
+    from kpi_policies.cli.merge import merge_command
     from kpi_policies.cli.report import report_command
 
-    for command in (report_command, diff_command):
+    for command in (report_command, diff_command, merge_command):
         cli.add_command(command)
 
 

@@ -9,11 +9,12 @@ from kpi_policies.cli.common import IsoDate, emit, prepare_run
 
 @click.command(name="report")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["html", "json", "markdown"]), default="html", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "markdown"]), default=None,
               help="html: one self-contained page with pictures; json: the same as data "
-                   "(schemas/audit-report.schema.json); markdown: a short version for a wiki or pull request.")
+                   "(schemas/audit-report.schema.json); markdown: a short version for a wiki or pull request. "
+                   "Default: from the --output file's extension (.json, .md), else html.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="Write the report to this file (default: standard output).")
+              help="Write the report to this file (default or '-': standard output).")
 @click.option("--as-of", type=IsoDate(), default=None,
               help="Judge time-dependent rules and waiver expiries as of this day. Default: today.")
 @click.option("--policy", "policy_path", default=None,
@@ -45,7 +46,10 @@ def report_command(paths, fmt, output, as_of, policy_path, baseline_path, reprod
     """
     from kpi_policies.audit import render
     from kpi_policies.audit.collect import build_report
+    from kpi_policies.cli.common import absolute
 
+    fmt = fmt or format_of(output)
+    shown, output = output, absolute(output)
     run = prepare_run(paths, as_of, policy_path, baseline_path)
     if base_ref:
         from kpi_policies.cli.diff import attach_base
@@ -55,5 +59,16 @@ def report_command(paths, fmt, output, as_of, policy_path, baseline_path, reprod
     text = render(build_report(result, run.engine, reproducible=reproducible,
                                baseline=run.baseline.path if run.baseline else None), fmt)
     emit(text, output)
-    if output:
-        click.echo(f"wrote {output}", err=True)
+    if output and output != "-":
+        click.echo(f"wrote {shown}", err=True)
+
+
+#: Report format by output file extension, when --format is not given.
+EXTENSIONS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+
+
+def format_of(output: str | None) -> str:
+    """The report format an output file's extension asks for; html when it asks for none."""
+    import os
+
+    return EXTENSIONS.get(os.path.splitext(output or "")[1].lower(), "html")

@@ -16,6 +16,7 @@ import datetime as dt
 import os
 
 from kpi_policies.catalog import Catalog
+from kpi_policies.docs import rule_info
 from kpi_policies.engine.check_file import Checked, FileChecker, Outcome
 from kpi_policies.engine.resolve_policy import ResolvedPolicy
 from kpi_policies.engine.strategies import index_strategies, strategies_digest
@@ -144,7 +145,8 @@ class Engine:
             files += apply_baseline(checker, baseline, files)
         for fr in files:
             fr.findings.sort(key=Finding.sort_key)
-        return RunResult(files=files, as_of=self.as_of.isoformat(), rules_run=self.resolved.enabled_rules())
+        return RunResult(files=files, as_of=self.as_of.isoformat(), rules_run=self.resolved.enabled_rules(),
+                         rules={r: rule_info(c) for r, c in self.rules.items()})
 
     def _run_level(self, results: list[FileResult], summaries: list) -> None:
         """Rules that need every document of the run (duplicate ids)."""

@@ -3,6 +3,12 @@
 Counts by severity and by rule, then a table of findings per plan with links
 to the lines: on GitHub (``GITHUB_SERVER_URL``, ``GITHUB_REPOSITORY`` and
 ``GITHUB_SHA`` set) to the file at the commit checked, elsewhere relative links.
+
+GitHub drops a job summary above 1 MiB whole, so the text is kept under
+:data:`MAX_BYTES`: once the findings would pass it, the rest are left out and a
+last line says how many findings of how many files are only in the SARIF and
+JSON reports. Plan text is escaped (``&``, ``|``, backticks, ``<``, line breaks)
+so it shows as written.
 """
 
 from __future__ import annotations
@@ -13,11 +19,14 @@ from collections import Counter
 from kpi_policies.paths import repo_relative, uri_of, workspace_root
 from kpi_policies.result import RunResult, Severity
 
+#: Size cap of the summary in UTF-8 bytes (GitHub's limit is 1 MiB per step).
+MAX_BYTES = 512 * 1024
 ICONS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
 
 
 def _cell(text: str) -> str:
-    """Text safe inside a table cell: no pipes, line breaks or raw HTML."""
+    """Text safe inside a table cell, shown as written: no pipes, line breaks, entities or raw HTML."""
+    text = text.replace("&", "&amp;")
     for ch in "\\|[]`*_":
         text = text.replace(ch, "\\" + ch)
     return text.replace("\r", " ").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
@@ -52,17 +61,51 @@ def render(result: RunResult, **options) -> str:
         for (rule_id, name, severity), n in sorted(by_rule.items(), key=lambda kv: (-kv[0][2].rank, kv[0][0])):
             out.append(f"| `{rule_id}` | {_cell(name)} | {ICONS[severity]} | {n} |")
         out.append("")
+    clean = [fr for fr in result.files if not fr.active]
+    passed = []
+    if clean:
+        passed = [f"{len(clean)} file(s) passed every rule: " + ", ".join(_code(repo_relative(fr.path, root)) for fr in clean[:50])
+                  + (" ..." if len(clean) > 50 else ""), ""]
+    budget = Budget(MAX_BYTES - _size(out) - _size(passed) - 400)
     for fr in result.files:
         if not fr.active:
             continue
         title = _code(repo_relative(fr.path, root)) + (f" ({_cell(fr.doc_id)})" if fr.doc_id else "")
-        out += [f"### {title}", "", "| line | rule | severity | message |", "|---:|---|---|---|"]
-        for f in fr.active:
-            out.append(f"| [{f.line}:{f.column}]({_link(f.file, f.line, root)}) | `{f.rule_id}` | {ICONS[f.severity]} | {_cell(f.message)} |")
-        out.append("")
-    clean = [fr for fr in result.files if not fr.active]
-    if clean:
-        out.append(f"{len(clean)} file(s) passed every rule: " + ", ".join(_code(repo_relative(fr.path, root)) for fr in clean[:50])
-                   + (" ..." if len(clean) > 50 else ""))
-        out.append("")
+        head = [f"### {title}", "", "| line | rule | severity | message |", "|---:|---|---|---|"]
+        rows = [f"| [{f.line}:{f.column}]({_link(f.file, f.line, root)}) | `{f.rule_id}` | {ICONS[f.severity]} | {_cell(f.message)} |"
+                for f in fr.active]
+        out += budget.take(head, rows)
+    out += passed
+    if budget.left_out:
+        out += [f"**{budget.left_out} finding(s) in {budget.files_left_out} file(s) are not listed here** to keep this "
+                f"summary under GitHub's size limit; every finding is in the SARIF and JSON reports "
+                f"(`kpi-policies check --format json`).", ""]
     return "\n".join(out)
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line.encode("utf-8")) + 1 for line in lines)
+
+
+class Budget:
+    """Bytes left for finding tables; counts what did not fit."""
+
+    def __init__(self, size: int):
+        self.size, self.left_out, self.files_left_out = size, 0, 0
+
+    def take(self, head: list[str], rows: list[str]) -> list[str]:
+        """``head`` and as many ``rows`` as fit (none at all when not one row fits), then a blank line."""
+        kept: list[str] = []
+        cost = _size(head) + 1
+        for row in rows:
+            if cost + _size([row]) > self.size:
+                break
+            kept.append(row)
+            cost += _size([row])
+        if len(kept) < len(rows):
+            self.left_out += len(rows) - len(kept)
+            self.files_left_out += 1
+        if not kept:
+            return []
+        self.size -= cost
+        return head + kept + [""]

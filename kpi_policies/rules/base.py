@@ -198,6 +198,9 @@ class Rule:
         """The id's letter prefix, e.g. ``"GL"``."""
         return re.sub(r"[0-9]+$", "", cls.id)
 
+    #: Web page documenting the rule; built-in rules default to their section of docs/rules.md.
+    help_uri: ClassVar[str] = ""
+
 
 class LoadRule(Rule):
     """A rule whose findings come from loading, schema validation or suppressions, not from ``check``.
