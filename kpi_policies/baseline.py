@@ -135,7 +135,7 @@ def write(result: RunResult, path: str, previous: "Baseline | None" = None) -> i
     counts: Counter = Counter()
     messages = {}
     for f in result.findings:
-        if f.rule_id.startswith("SU") or not (f.active or (f.suppression or {}).get("kind") == "baseline"):
+        if f.rule_id.startswith("SU") or not (f.active or (f.suppression is not None and f.suppression.kind == "baseline")):
             continue
         k = key(f, root)
         counts[k] += 1

@@ -37,6 +37,14 @@ class Location:
     line: int = 1
     column: int = 1
 
+    @staticmethod
+    def path_of(pointer: str) -> tuple:
+        """The path a JSON pointer of :attr:`pointer` names (for findings read back from a JSON report)."""
+        if not pointer:
+            return ()
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+        return tuple(int(p) if p.isdigit() else p for p in parts)
+
     @property
     def pointer(self) -> str:
         """JSON pointer (RFC 6901) of the path: ``('kpis', 2, 'target')`` -> ``/kpis/2/target``."""

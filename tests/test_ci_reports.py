@@ -119,7 +119,7 @@ def test_sarif_uris_are_relative_to_the_repository_root_wherever_the_command_sta
 
 def test_sarif_and_junit_describe_plugin_rules_the_run_used(tmp_path, monkeypatch):
     """A plugin rule with a finding: SARIF used to fail with UnknownRuleError, JUnit dropped its name."""
-    import kpi_policies.engine.run as run_module
+    import kpi_policies.engine.resolve_policy as run_module
     from kpi_policies.rules.base import Rule, Violation
     from kpi_policies.rules.registry import all_rules
 

@@ -36,7 +36,10 @@ def clone(tmp_path):
         shutil.copyfile(ROOT / name, repo / name)
     (repo / "examples").mkdir(exist_ok=True)
     shutil.copyfile(ROOT / "examples" / "shop-marketing-2027.yaml", repo / "examples" / "shop-marketing-2027.yaml")
-    (repo / ".git").mkdir()
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(git + ["add", "-A"], cwd=repo, check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "the repository as cloned"], cwd=repo, check=True)
     return repo
 
 
@@ -64,7 +67,6 @@ def test_readme_names_only_files_the_repository_has():
         for arg in shlex.split(command)[1:]:
             if re.fullmatch(r"(plans|examples)/[\w./-]*", arg):
                 assert (ROOT / arg).exists(), f"README runs `{command}` on {arg}, which does not exist"
-    assert "plans/shop-marketing-2027.yaml" not in README
 
 
 def test_every_readme_example_runs_as_shown(clone, tmp_path):

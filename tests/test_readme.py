@@ -85,15 +85,15 @@ def test_readme_sample_policy_and_configuration_load(tmp_path):
     assert "MT003  on  error   audit" in proc.stdout
 
 
-def test_readme_driver_sample_is_real(tmp_path):
+def test_readme_driver_sample_is_real():
     """The sample plan with the average order value target at +3%: the target-identity finding, with both back-solved figures."""
     sample = re.search(r"```yaml\n(# yaml-language-server.*?)\n```", README, re.S).group(1)
-    (tmp_path / "plans").mkdir()
     text = sample.replace("  strategy: company-2027          # optional: a Strategy whose goals objectives may serve\n", "")
     assert "target: {value: 628600, due: 2027-12-31}" in text
-    (tmp_path / "plans" / "sample.yaml").write_text(text.replace("value: 628600, due", "value: 618000, due"))
-    command = "kpi-policies check --as-of 2027-04-10 plans/sample.yaml"
-    proc = run_cli(*command.split()[1:], cwd=tmp_path)
+    example = ROOT / "docs" / "examples" / "sample-plan-aov-3pct.yaml"
+    assert example.read_text() == text.replace("value: 628600, due", "value: 618000, due"), "the example is the README's sample plan"
+    command = "kpi-policies check --as-of 2027-04-10 docs/examples/sample-plan-aov-3pct.yaml"
+    proc = run_cli(*command.split()[1:], cwd=ROOT)
     assert proc.stdout.rstrip("\n") == _block_after(command)
     assert "imply 51.9 bn VND, 1.7% short of the 52.8 bn target" in proc.stdout
     assert "average order value target to +4.8%" in proc.stdout and "orders target to +6.8%" in proc.stdout

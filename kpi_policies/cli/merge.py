@@ -17,7 +17,7 @@ import sys
 import click
 
 from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, FAIL_ON, absolute, emit, fail, pair_outputs
-from kpi_policies.result import FileResult, Finding, RuleInfo, RunResult, Severity
+from kpi_policies.result import FileResult, Finding, RuleInfo, RunResult, Severity, Waiver, Location
 
 
 def finding_of(data: dict) -> Finding:
@@ -25,7 +25,8 @@ def finding_of(data: dict) -> Finding:
     return Finding(rule_id=data["rule_id"], severity=Severity(data["severity"]), message=data["message"],
                    file=data["file"], line=data["line"], column=data["column"], plan_id=data.get("plan_id"),
                    pointer=data.get("pointer", ""), rule_name=data.get("rule_name", ""), object_id=data.get("object_id"),
-                   enforcement=data.get("enforcement", "enforce"), suppression=data.get("suppression"))
+                   enforcement=data.get("enforcement", "enforce"), suppression=Waiver.from_dict(data["suppression"]) if data.get("suppression") else None,
+                   path=Location.path_of(data.get("pointer", "")))
 
 
 def _read(path: str) -> dict:

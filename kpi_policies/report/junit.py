@@ -49,10 +49,10 @@ def _failure(case: ET.Element, f: Finding) -> None:
 
 
 def _skipped(case: ET.Element, f: Finding) -> None:
-    s = f.suppression or {}
-    until = f" (until {s['until']})" if s.get("until") else ""
-    ET.SubElement(case, "skipped", message=_clean(f"suppressed ({s.get('kind', 'waiver')}, line {f.line}): "
-                                                  f"{s.get('reason', '')}{until}; finding: {f.message}"))
+    s = f.suppression
+    until = f" (until {s.until})" if s.until else ""
+    ET.SubElement(case, "skipped", message=_clean(f"suppressed ({s.kind}, line {f.line}): "
+                                                  f"{s.reason or ''}{until}; finding: {f.message}"))
 
 
 def build(result: RunResult) -> ET.Element:
