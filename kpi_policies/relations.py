@@ -131,8 +131,9 @@ def dimension(kpi, catalog: Catalog) -> dict | None:
         return {}
     if low in ("score", "days", "day"):
         return {"days" if low.startswith("day") else "score": 1}
-    if _CURRENCY.match(unit):
-        return {unit.upper(): 1}
+    metric = catalog.get(kpi.metric)
+    if _CURRENCY.match(unit) and (metric.unit == "currency" if metric is not None else unit.isupper()):
+        return {unit.upper(): 1}  # a currency code (VND, USD); "pcs" is a count
     return {}
 
 

@@ -332,26 +332,22 @@ def test_roll_up_across_three_department_plans_lists_each_share(group):
     assert not [f for f in report["findings"] if f["rule_id"] == "DR010"]
 
 
-def test_a_rate_rolls_up_weighted_by_its_base(tmp_path):
-    from kpi_policies.index import Entry
-    from kpi_policies.models import build
-    from kpi_policies.load import load_text
-    from kpi_policies.rules.drivers import roll_up
-    from kpi_policies.schema import validate
+def test_a_rate_rolls_up_weighted_by_its_base():
+    from kpi_policies.rules.drivers import roll_up, rollup_message
 
     def plan(plan_id, rate, sessions):
-        text = apply_example(f"""
-kpis:
-  - {{id: KPI-CONVERSION, contributes_to: G-CONV, target: {{value: {rate}, due: 2027-12-31}}}}
-  - {{id: KPI-SESSIONS, name: Sessions, objective: OBJ-REVENUE, metric: sessions, unit: count, direction: increase,
-     baseline: {{value: {sessions}, period: 2026}}, target: {{value: {sessions}, due: 2027-12-31}}}}
-""")
-        data = load_text(text).data
-        return Entry("KpiPlan", plan_id, f"{plan_id}.yaml", build(validate(data)[0], data), None)
+        return {"id": plan_id, "strategy": "s", "served": [],
+                "contributions": [{"kpi": "KPI-CONVERSION", "goal": "G-CONV", "metric": "conversion_rate", "unit": "percent", "target": rate}],
+                "targets": {"conversion_rate": rate, "sessions": sessions}}
 
-    goal = build("Strategy", {"metadata": {"id": "s"}, "goals": [{"id": "G-CONV", "measure": {"metric": "conversion_rate", "unit": "percent", "target": 2.5}}]}).goals[0]
-    result = roll_up(goal, [plan("a", 2.0, 1_000_000), plan("b", 4.0, 250_000)], builtin_catalog())
-    assert result["rate"] and result["total"] == pytest.approx((2.0 * 1_000_000 + 4.0 * 250_000) / 1_250_000)
+    measure = {"metric": "conversion_rate", "unit": "percent", "baseline": 2.0, "target": 2.5, "due": None}
+    plans = [plan("a", 2.0, 1_000_000), plan("b", 4.0, 250_000)]
+    result = roll_up("G-CONV", measure, plans, builtin_catalog())
+    assert result["rate"] and result["total"] == pytest.approx((2.0 * 1_000_000 + 4.0 * 250_000) / 1_250_000)  # 2.4%, not 3%
+    assert "weighted by their base, reach 2.4%" in rollup_message("G-CONV", measure, plans, builtin_catalog(), 0)
+    del plans[1]["targets"]["sessions"]
+    assert "plan b has no KPI for the base its conversion_rate is weighted by (sessions)" in \
+        rollup_message("G-CONV", measure, plans, builtin_catalog(), 0)
 
 
 def test_plan_period_outside_its_strategy(group):

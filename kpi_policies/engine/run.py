@@ -27,7 +27,7 @@ from kpi_policies.index import Entry, Index
 from kpi_policies.load import Document, load_file
 from kpi_policies.policy import Policy, PolicyError, RuleView
 from kpi_policies.result import FileResult, Finding, RunResult, Severity
-from kpi_policies.rules.base import Context, DocumentSummary, LoadRule, Rule
+from kpi_policies.rules.base import Context, DocumentSummary, LoadRule, Rule, summary_facts
 from kpi_policies.rules.registry import PluginError, all_rules
 from kpi_policies.schema import did_you_mean, prune, validate
 
@@ -252,7 +252,8 @@ class Engine:
         waivers = (suppressions.inline(doc.text, loaded.result.path, self.rules, self.as_of, doc.scalar_spans)
                    if doc.text and doc.usable else [])
         position = doc.locate(("metadata", "id")) if loaded.result.doc_id else (1, 1)
-        summary = DocumentSummary(loaded.result.path, loaded.result.kind, loaded.result.doc_id, position)
+        summary = DocumentSummary(loaded.result.path, loaded.result.kind, loaded.result.doc_id, position,
+                                  summary_facts(self.rules.values(), loaded))
         return loaded.result, waivers, summary
 
     # --- run-level steps ------------------------------------------------
@@ -263,7 +264,8 @@ class Engine:
                 continue
             for i, violation in rule.check_run(summaries, self._validated(rule, self.view(rule.id).params)):
                 holder = _Loaded(Document(path=results[i].path), results[i])
-                line, column = summaries[i].id_position if tuple(violation.path) == ("metadata", "id") else (1, 1)
+                line, column = getattr(violation, "position", None) or (
+                    summaries[i].id_position if tuple(violation.path) == ("metadata", "id") else (1, 1))
                 self._finding(holder, rule.id, violation.message, tuple(violation.path), line=line, column=column)
 
     def _suppress_inline(self, result: FileResult, waivers: list) -> None:
