@@ -435,3 +435,24 @@ def test_report_shows_operators_shares_implied_targets_and_the_strategy_roll_up(
         "b2b-2027": round(14.2 / 98, 3), "online-2027": round(52.8 / 98, 3), "retail-2027": round(31 / 98, 3)}
     html = run_cli("report", "--as-of", "2027-04-10", "--format", "html", "plans", cwd=group).stdout
     assert "× 51%" in html and "51.9 bn VND" in html and "plans reach 98.0 bn VND" in html
+
+
+def test_actuals_identity_on_shared_review_dates_and_not_for_year_to_date_logs():
+    example = ORDERS_AOV.replace("ORDERS_T", "84000").replace("AOV_B", "600000").replace("AOV_T", "628600")
+    example = example.replace("target: {value: 84000, due: 2027-12-31}}",
+                              "target: {value: 84000, due: 2027-12-31}, review: {cadence: monthly, reviewer: ceo, log: [{date: 2027-03-31, actual: 7000}]}}")
+    example = example.replace("target: {value: 628600, due: 2027-12-31}}",
+                              "target: {value: 628600, due: 2027-12-31}, review: {cadence: monthly, reviewer: ceo, log: [{date: 2027-03-31, actual: 610000}]}}")
+    text = apply_example(example)
+    found = _findings(text, "DR004")  # 7,000 x 610,000 = 4.27 bn against 4.42 bn logged
+    assert len(found) == 1 and "on 2027-03-31 KPI KPI-REVENUE logged 4.4 bn, but its drivers' actuals give 4.3 bn VND" in found[0].message
+    assert "3.4% apart" in found[0].message
+    assert found[0].severity.value == "warning"
+    ytd = text.replace("name: Online revenue", "name: Online revenue, year to date")
+    assert _findings(ytd, "DR004") == []
+
+
+def test_the_cache_keeps_what_the_strategy_roll_up_needs(group):
+    first = run_cli("check", "--as-of", "2027-04-10", "plans", cwd=group).stdout
+    second = run_cli("check", "--as-of", "2027-04-10", "plans", cwd=group).stdout  # plans from the cache
+    assert "DR010" in first and first == second

@@ -356,7 +356,12 @@ class ActualsIdentity(Rule):
                 more = f" (and on {len(bad) - 1} more review date{'s' if len(bad) > 2 else ''})" if len(bad) > 1 else ""
                 yield Violation(entry.path + ("actual",),
                                 f"on {entry.date.isoformat()} KPI {parent.id} logged {shown_actual}, but its drivers' actuals give "
-                                f"{shown_implied} ({applied.shown()}){more}: check that both come from the same report and period")
+                                f"{shown_implied} ({applied.shown()}), {_apart(implied, entry.actual)}{more}: "
+                                f"check that both come from the same report and period")
+
+
+def _apart(a: float, b: float) -> str:
+    return f"{_pct(a, b):.1f}% apart" if b else "against a logged 0"
 
 
 def _actuals(kpi) -> dict:
