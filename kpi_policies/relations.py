@@ -261,7 +261,8 @@ def _rename(node: fx.Node, mapping: dict) -> fx.Node:
 
 # --- numbers -----------------------------------------------------------------
 
-def _value(kpi, which: str):
+def value_of(kpi, which: str):
+    """The KPI's ``baseline`` or ``target`` value as written, or ``None``."""
     obj = getattr(kpi, which, None)
     return getattr(obj, "value", None) if obj is not None else None
 
@@ -270,7 +271,7 @@ def values(applied: Applied, which: str, catalog: Catalog) -> dict:
     """Member id -> its ``baseline`` or ``target`` value as the relation uses it (percent as ratio; ``None`` if absent)."""
     out = {}
     for kpi_id, kpi in applied.members.items():
-        raw = _value(kpi, which)
+        raw = value_of(kpi, which)
         out[kpi_id] = None if raw is None else raw * scale(kpi, catalog)
     return out
 
@@ -292,7 +293,7 @@ def back_solve(applied: Applied, catalog: Catalog) -> list[tuple]:
         ``(kpi, needed value in its unit)`` pairs, the smallest change over the
         driver's baseline first; members that cannot reach it are left out.
     """
-    parent_target = _value(applied.parent, "target")
+    parent_target = value_of(applied.parent, "target")
     if parent_target is None:
         return []
     goal = parent_target * scale(applied.parent, catalog)
@@ -306,8 +307,8 @@ def back_solve(applied: Applied, catalog: Catalog) -> list[tuple]:
         needed /= scale(kpi, catalog)
         if needed < 0 or (is_percent(kpi, catalog) and needed > 100):
             continue
-        base = _value(kpi, "baseline")
-        now = _value(kpi, "target")
+        base = value_of(kpi, "baseline")
+        now = value_of(kpi, "target")
         # the smallest change asked of a driver over its baseline first
         change = abs(needed / base - 1) if base else (abs(needed / now - 1) if now else math.inf)
         rank = order.index(kpi_id) if kpi_id in order else len(order) + position
@@ -343,7 +344,7 @@ def _parent_change(applied: Applied, base: dict, goal: dict, catalog: Catalog) -
     """
     out = []
     for which, values_ in (("baseline", base), ("target", goal)):
-        declared = _value(applied.parent, which)
+        declared = value_of(applied.parent, which)
         if declared is not None:
             out.append(declared * scale(applied.parent, catalog))
             continue

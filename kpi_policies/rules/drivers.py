@@ -69,7 +69,7 @@ def _pct(a: float, b: float) -> float:
 
 
 def _missing(applied: rel.Applied, which: str) -> bool:
-    return any(rel._value(k, which) is None for k in applied.members.values()) or rel._value(applied.parent, which) is None
+    return any(rel.value_of(k, which) is None for k in applied.members.values()) or rel.value_of(applied.parent, which) is None
 
 
 class UnreadableFormula(Rule):
@@ -219,7 +219,7 @@ def _identity(ctx: Context, which: str, tolerance: float):
         parent = applied.parent
         if _missing(applied, which):
             continue  # FE001 and FE002 report missing baselines and targets
-        declared = rel._value(parent, which)
+        declared = rel.value_of(parent, which)
         where = parent.path + (which, "value")
         try:
             implied = rel.implied(applied, which, catalog)
@@ -236,7 +236,7 @@ def _identity(ctx: Context, which: str, tolerance: float):
         if which == "target":
             # a target is judged against the change it plans: +8.15% instead of +10% misses a fifth of it,
             # though 51.9 bn is only 1.7% below 52.8 bn; written figures are rounded, so 0.1% always passes
-            base = rel._value(parent, "baseline")
+            base = rel.value_of(parent, "baseline")
             change = abs(declared - base) if base is not None else abs(declared)
             if abs(implied - declared) <= max(tolerance / 100 * change, 0.001 * abs(declared)):
                 continue
@@ -265,9 +265,9 @@ def _fixes(applied: rel.Applied, catalog) -> str:
     parts = []
     last_verb = None
     for kpi, needed in rel.back_solve(applied, catalog):
-        now = rel._value(kpi, "target")
+        now = rel.value_of(kpi, "target")
         verb = "raise" if now is None or needed > now else "lower"
-        base = rel._value(kpi, "baseline")
+        base = rel.value_of(kpi, "baseline")
         if base:
             change = (needed / base - 1) * 100
             if rel.is_percent(kpi, catalog):
