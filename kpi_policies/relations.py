@@ -94,13 +94,17 @@ class Analysis:
 
 
 def relations(catalog: Catalog, policy=None) -> list[Relation]:
-    """The catalog's relations (the built-in ones when the catalog carries none) plus the policy's."""
+    """The catalog's relations (the built-in ones when the catalog carries none) plus the policy's.
+
+    A policy relation with the id of a catalog relation replaces it.
+    """
     out = list(getattr(catalog, "relations", None) or builtin_catalog().relations)
     for data in getattr(policy, "relations", None) or []:
         try:
-            out.append(Relation.model_validate(data))
+            relation = Relation.model_validate(data)
         except Exception:  # load_policy already refused malformed relations
             continue
+        out = [r for r in out if r.id != relation.id] + [relation]
     return out
 
 
