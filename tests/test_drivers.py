@@ -456,3 +456,13 @@ def test_the_cache_keeps_what_the_strategy_roll_up_needs(group):
     first = run_cli("check", "--as-of", "2027-04-10", "plans", cwd=group).stdout
     second = run_cli("check", "--as-of", "2027-04-10", "plans", cwd=group).stdout  # plans from the cache
     assert "DR010" in first and first == second
+
+
+def test_a_policy_relation_replaces_the_catalog_relation_of_the_same_id(tmp_path):
+    pack = tmp_path / "policy.yaml"
+    pack.write_text("apiVersion: kpi-policies/v1\nkind: Policy\nmetadata: {id: acme}\nrelations:\n"
+                    "  - {id: revenue-from-orders, metric: revenue, formula: orders * average_order_value * 1.1}\n")
+    policy = load_policy(str(pack))
+    assert _findings(_plan(), "DR003") == []
+    found = _findings(_plan(), "DR003", policy=policy)  # 84,000 x 628,600 x 1.1 = 58.1 bn
+    assert len(found) == 1 and "imply 58.1 bn VND" in found[0].message
