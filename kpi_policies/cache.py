@@ -32,7 +32,7 @@ from kpi_policies.result import FileResult, Finding, Severity, Waiver
 from kpi_policies.rules.base import DocumentSummary
 
 CACHE_DIR = ".kpi-policies-cache"
-FORMAT = 2
+FORMAT = 2  # 2: summaries keep the facts run-level rules need
 
 
 def _signing_key() -> bytes | None:
@@ -191,5 +191,5 @@ def _decode(data: dict):
         w["problem"] = tuple(w["problem"]) if w["problem"] else None
         waivers.append(Suppression(**w))
     s = data["summary"]
-    summary = DocumentSummary(s["file"], s["kind"], s["doc_id"], tuple(s["id_position"]))
+    summary = DocumentSummary(s["file"], s["kind"], s["doc_id"], tuple(s["id_position"]), s.get("facts"))
     return result, waivers, summary

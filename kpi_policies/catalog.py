@@ -55,9 +55,14 @@ class Relation(BaseModel):
 
     def tree(self):
         """The parsed formula (:mod:`kpi_policies.formula`); raises ``FormulaError`` when it cannot be read."""
-        from kpi_policies.formula import parse
+        return _parsed(self.formula)
 
-        return parse(self.formula)
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(text: str):
+    from kpi_policies.formula import parse
+
+    return parse(text)
 
 
 class Catalog(BaseModel):

@@ -90,7 +90,8 @@ class Index:
         self.repository_searches += 1
         root = repository_root(near)
         if (root, strategy_id) not in self._repo_plans:
-            self._repo_plans[(root, strategy_id)] = _scan(root, _PLAN_HINT, "KpiPlan", strategy_id)
+            self._repo_plans[(root, strategy_id)] = _scan(root, _PLAN_HINT, "KpiPlan", strategy_id,
+                                                          skip=frozenset(_real(p) for p in self.run_paths))
         out: dict[str, Entry] = {}
         known = [e for e in self.entries if e.kind == "KpiPlan"]
         for entry in [*self._repo_plans[(root, strategy_id)], *self._run_plans, *known, *([current] if current else [])]:
@@ -178,8 +179,11 @@ def _read(path: str, kind_wanted: str, document=None) -> Entry | None:
     return Entry(kind, model.metadata.id, path, model, doc)
 
 
-def _scan(root: str, hint, kind_wanted: str, must_contain: str | None = None) -> list[Entry]:
-    """The documents of one kind below ``root`` (text tests first; at most :data:`MAX_SCAN` files looked at)."""
+def _scan(root: str, hint, kind_wanted: str, must_contain: str | None = None, skip=frozenset()) -> list[Entry]:
+    """The documents of one kind below ``root`` (text tests first; at most :data:`MAX_SCAN` files looked at).
+
+    ``skip`` holds real paths not to read (the files of the run, already known).
+    """
     found: list[Entry] = []
     seen = 0
     for folder, dirs, files in os.walk(root):
@@ -191,6 +195,8 @@ def _scan(root: str, hint, kind_wanted: str, must_contain: str | None = None) ->
             if seen > MAX_SCAN:
                 return found
             path = os.path.join(folder, name)
+            if skip and _real(path) in skip:
+                continue
             head = read_head(path)
             if head is None:
                 continue

@@ -94,13 +94,17 @@ class Analysis:
 
 
 def relations(catalog: Catalog, policy=None) -> list[Relation]:
-    """The catalog's relations (the built-in ones when the catalog carries none) plus the policy's."""
+    """The catalog's relations (the built-in ones when the catalog carries none) plus the policy's.
+
+    A policy relation with the id of a catalog relation replaces it.
+    """
     out = list(getattr(catalog, "relations", None) or builtin_catalog().relations)
     for data in getattr(policy, "relations", None) or []:
         try:
-            out.append(Relation.model_validate(data))
+            relation = Relation.model_validate(data)
         except Exception:  # load_policy already refused malformed relations
             continue
+        out = [r for r in out if r.id != relation.id] + [relation]
     return out
 
 
@@ -131,8 +135,9 @@ def dimension(kpi, catalog: Catalog) -> dict | None:
         return {}
     if low in ("score", "days", "day"):
         return {"days" if low.startswith("day") else "score": 1}
-    if _CURRENCY.match(unit):
-        return {unit.upper(): 1}
+    metric = catalog.get(kpi.metric)
+    if _CURRENCY.match(unit) and (metric.unit == "currency" if metric is not None else unit.isupper()):
+        return {unit.upper(): 1}  # a currency code (VND, USD); "pcs" is a count
     return {}
 
 
@@ -260,7 +265,8 @@ def _rename(node: fx.Node, mapping: dict) -> fx.Node:
 
 # --- numbers -----------------------------------------------------------------
 
-def _value(kpi, which: str):
+def value_of(kpi, which: str):
+    """The KPI's ``baseline`` or ``target`` value as written, or ``None``."""
     obj = getattr(kpi, which, None)
     return getattr(obj, "value", None) if obj is not None else None
 
@@ -269,7 +275,7 @@ def values(applied: Applied, which: str, catalog: Catalog) -> dict:
     """Member id -> its ``baseline`` or ``target`` value as the relation uses it (percent as ratio; ``None`` if absent)."""
     out = {}
     for kpi_id, kpi in applied.members.items():
-        raw = _value(kpi, which)
+        raw = value_of(kpi, which)
         out[kpi_id] = None if raw is None else raw * scale(kpi, catalog)
     return out
 
@@ -291,7 +297,7 @@ def back_solve(applied: Applied, catalog: Catalog) -> list[tuple]:
         ``(kpi, needed value in its unit)`` pairs, the smallest change over the
         driver's baseline first; members that cannot reach it are left out.
     """
-    parent_target = _value(applied.parent, "target")
+    parent_target = value_of(applied.parent, "target")
     if parent_target is None:
         return []
     goal = parent_target * scale(applied.parent, catalog)
@@ -305,8 +311,8 @@ def back_solve(applied: Applied, catalog: Catalog) -> list[tuple]:
         needed /= scale(kpi, catalog)
         if needed < 0 or (is_percent(kpi, catalog) and needed > 100):
             continue
-        base = _value(kpi, "baseline")
-        now = _value(kpi, "target")
+        base = value_of(kpi, "baseline")
+        now = value_of(kpi, "target")
         # the smallest change asked of a driver over its baseline first
         change = abs(needed / base - 1) if base else (abs(needed / now - 1) if now else math.inf)
         rank = order.index(kpi_id) if kpi_id in order else len(order) + position
@@ -342,7 +348,7 @@ def _parent_change(applied: Applied, base: dict, goal: dict, catalog: Catalog) -
     """
     out = []
     for which, values_ in (("baseline", base), ("target", goal)):
-        declared = _value(applied.parent, which)
+        declared = value_of(applied.parent, which)
         if declared is not None:
             out.append(declared * scale(applied.parent, catalog))
             continue

@@ -94,13 +94,13 @@ def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dic
 def strategy_rollup(goal, strategy, path: str, index, catalog) -> dict:
     """A strategy goal's measure and its roll-up over the plans contributing to it (``{}`` without a measure)."""
     from kpi_policies import relations as rel
-    from kpi_policies.rules.drivers import _MeasureUnit, roll_up
+    from kpi_policies.rules.drivers import _measure, _MeasureUnit, plan_facts, roll_up
 
-    measure = goal.measure
-    if measure is None or not strategy.metadata.id or not goal.id:
+    if goal.measure is None or not strategy.metadata.id or not goal.id:
         return {}
-    plans = index.plans_for(strategy.metadata.id, path)
-    result = roll_up(goal, plans, catalog)
+    measure = _measure(goal.measure)
+    plans = [f for f in (plan_facts(e.model) for e in index.plans_for(strategy.metadata.id, path)) if f]
+    result = roll_up(goal.id, measure, plans, catalog)
     unit = _MeasureUnit(measure)
     total = result["total"]
     weights = sum(p[3] for p in result["parts"]) if result["rate"] else 1.0
@@ -110,14 +110,13 @@ def strategy_rollup(goal, strategy, path: str, index, catalog) -> dict:
             return None
         return value * weight / (total * weights) if result["rate"] else value / total
 
-    return {"measure": {"metric": measure.metric, "unit": measure.unit, "baseline": _number(measure.baseline),
-                        "target": _number(measure.target), "due": _iso(measure.due),
-                        "target_text": rel.amount(measure.target, unit, catalog) if measure.target is not None else None},
+    return {"measure": {"metric": measure["metric"], "unit": measure["unit"], "baseline": _number(measure["baseline"]),
+                        "target": _number(measure["target"]), "due": measure["due"],
+                        "target_text": rel.amount(measure["target"], unit, catalog) if measure["target"] is not None else None},
             "rollup": {"total": _number(total), "problem": result["problem"], "weighted": result["rate"],
                        "total_text": rel.amount(total, unit, catalog) if total is not None else None,
-                       "plans": [{"plan": e.id, "kpi": k.id, "target": _number(v), "target_text": rel.amount(v, unit, catalog),
-                                  "share": share(v, w)}
-                                 for e, k, v, w in result["parts"]]}}
+                       "plans": [{"plan": pid, "kpi": kid, "target": _number(v), "target_text": rel.amount(v, unit, catalog),
+                                  "share": share(v, w)} for pid, kid, v, w in result["parts"]]}}
 
 
 def build_report(result: RunResult, engine, *, reproducible: bool = False, now: dt.datetime | None = None,

@@ -136,14 +136,14 @@ def driver_relations(plan, catalog, policy=None) -> list[dict]:
     out = []
     for applied in rel.analyse(plan, catalog, policy).applied:
         parent = applied.parent
-        declared = rel._value(parent, "target")
+        declared = rel.value_of(parent, "target")
         try:
             implied = rel.implied(applied, "target", catalog)
         except fx.Undefined:
             implied = None
         agrees = None
         if implied is not None and declared is not None:
-            base = rel._value(parent, "baseline")
+            base = rel.value_of(parent, "baseline")
             change = abs(declared - base) if base is not None else abs(declared)
             agrees = abs(implied - declared) <= max(0.02 * change, 0.001 * abs(declared))
         shares = rel.shares(applied, catalog) or {}

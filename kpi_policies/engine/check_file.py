@@ -19,7 +19,7 @@ from kpi_policies.engine.resolve_policy import ResolvedPolicy
 from kpi_policies.index import Index
 from kpi_policies.load import Document, LoadProblem, load_bytes, read_bytes
 from kpi_policies.result import FileResult, Finding, Location
-from kpi_policies.rules.base import Context, DocumentSummary
+from kpi_policies.rules.base import Context, DocumentSummary, summary_facts
 from kpi_policies.schema import prune, validate
 
 
@@ -181,12 +181,13 @@ class FileChecker:
         waivers = (suppressions.inline(doc.text, result.path, self.resolved.rules, self.as_of, doc.scalar_spans)
                    if doc.text and doc.usable else [])
         position = doc.locate(("metadata", "id")) if result.doc_id else (1, 1)
-        return Outcome(result, waivers, self.outcome_summary(result, position), cacheable, checked if keep else None)
+        summary = self.outcome_summary(result, position, summary_facts(self.resolved.rules.values(), checked))
+        return Outcome(result, waivers, summary, cacheable, checked if keep else None)
 
     @staticmethod
-    def outcome_summary(result: FileResult, id_position: tuple = (1, 1)) -> DocumentSummary:
-        """What run-level rules see of a file: its path, kind, id and where the id is written."""
-        return DocumentSummary(result.path, result.kind, result.doc_id, id_position)
+    def outcome_summary(result: FileResult, id_position: tuple = (1, 1), facts: dict | None = None) -> DocumentSummary:
+        """What run-level rules see of a file: its path, kind, id, where the id is written, and the facts they keep."""
+        return DocumentSummary(result.path, result.kind, result.doc_id, id_position, facts)
 
     # --- one file, start to end ----------------------------------------------
     def check(self, path: str, index: Index, cache=None, document: Document | None = None, keep: bool = False) -> Outcome:

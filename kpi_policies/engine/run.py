@@ -155,7 +155,7 @@ class Engine:
                 continue
             for i, violation in rule.check_run(summaries, self.resolved.settings(rule)):
                 path = tuple(violation.path)
-                line, column = summaries[i].id_position if path == ("metadata", "id") else (1, 1)
+                line, column = violation.position or (summaries[i].id_position if path == ("metadata", "id") else (1, 1))
                 self.checker.add(results[i], rule.id, violation.message, Location(path, line, column))
 
 

@@ -74,12 +74,39 @@ class DocumentSummary:
         kind: ``KpiPlan``, ``Strategy``... or ``None``.
         doc_id: ``metadata.id``, if any.
         id_position: 1-based (line, column) of ``metadata.id``.
+        facts: What run-level rules asked to keep of the document (:func:`summary_facts`),
+            by rule family; plain JSON-able data, so it survives the cache.
     """
 
     file: str
     kind: str | None
     doc_id: str | None
     id_position: tuple = (1, 1)
+    facts: dict | None = None
+
+
+def summary_facts(rules: Iterable[type["Rule"]], loaded) -> dict | None:
+    """The facts run-level rules keep of one judged document: ``{family: rule.summarize(model, document)}``.
+
+    A run-level rule that needs more than ids across files (a strategy's goals
+    and the plans serving them) defines a classmethod ``summarize(model,
+    document)`` returning small JSON-able data; a failing one keeps nothing.
+    """
+    model = getattr(loaded, "model", None)
+    if model is None:
+        return None
+    out: dict = {}
+    for rule in rules:
+        summarize = getattr(rule, "summarize", None)
+        if summarize is None or not rule.run_level or rule.family() in out:
+            continue
+        try:
+            fact = summarize(model, getattr(loaded, "document", None))
+        except Exception:  # a broken summary must not stop the run; its rule then sees nothing of this file
+            fact = None
+        if fact is not None:
+            out[rule.family()] = fact
+    return out or None
 
 
 @dataclass

@@ -69,7 +69,7 @@ def _pct(a: float, b: float) -> float:
 
 
 def _missing(applied: rel.Applied, which: str) -> bool:
-    return any(rel._value(k, which) is None for k in applied.members.values()) or rel._value(applied.parent, which) is None
+    return any(rel.value_of(k, which) is None for k in applied.members.values()) or rel.value_of(applied.parent, which) is None
 
 
 class UnreadableFormula(Rule):
@@ -219,7 +219,7 @@ def _identity(ctx: Context, which: str, tolerance: float):
         parent = applied.parent
         if _missing(applied, which):
             continue  # FE001 and FE002 report missing baselines and targets
-        declared = rel._value(parent, which)
+        declared = rel.value_of(parent, which)
         where = parent.path + (which, "value")
         try:
             implied = rel.implied(applied, which, catalog)
@@ -236,7 +236,7 @@ def _identity(ctx: Context, which: str, tolerance: float):
         if which == "target":
             # a target is judged against the change it plans: +8.15% instead of +10% misses a fifth of it,
             # though 51.9 bn is only 1.7% below 52.8 bn; written figures are rounded, so 0.1% always passes
-            base = rel._value(parent, "baseline")
+            base = rel.value_of(parent, "baseline")
             change = abs(declared - base) if base is not None else abs(declared)
             if abs(implied - declared) <= max(tolerance / 100 * change, 0.001 * abs(declared)):
                 continue
@@ -265,9 +265,9 @@ def _fixes(applied: rel.Applied, catalog) -> str:
     parts = []
     last_verb = None
     for kpi, needed in rel.back_solve(applied, catalog):
-        now = rel._value(kpi, "target")
+        now = rel.value_of(kpi, "target")
         verb = "raise" if now is None or needed > now else "lower"
-        base = rel._value(kpi, "baseline")
+        base = rel.value_of(kpi, "baseline")
         if base:
             change = (needed / base - 1) * 100
             if rel.is_percent(kpi, catalog):
@@ -356,7 +356,12 @@ class ActualsIdentity(Rule):
                 more = f" (and on {len(bad) - 1} more review date{'s' if len(bad) > 2 else ''})" if len(bad) > 1 else ""
                 yield Violation(entry.path + ("actual",),
                                 f"on {entry.date.isoformat()} KPI {parent.id} logged {shown_actual}, but its drivers' actuals give "
-                                f"{shown_implied} ({applied.shown()}){more}: check that both come from the same report and period")
+                                f"{shown_implied} ({applied.shown()}), {_apart(implied, entry.actual)}{more}: "
+                                f"check that both come from the same report and period")
+
+
+def _apart(a: float, b: float) -> str:
+    return f"{_pct(a, b):.1f}% apart" if b else "against a logged 0"
 
 
 def _actuals(kpi) -> dict:
@@ -670,29 +675,15 @@ class StrategyRollUp(Rule):
     severity = Severity.ERROR
     Params = RollUpParams
     kinds = ("KpiPlan", "Strategy")
+    run_level = True
     raw_examples = True
 
+    summarize = None  # set below: the family's summary (see cascade_facts)
+
     def check(self, ctx: Context, params: RollUpParams):
+        """A plan checked without its strategy (pre-commit): the roll-up goes on its contributing KPI."""
         if getattr(ctx.plan, "kpis", None) is None:
-            yield from self._on_strategy(ctx, params)
-        else:
-            yield from self._on_plan(ctx, params)
-
-    def _on_strategy(self, ctx: Context, params):
-        strategy_id = ctx.plan.metadata.id
-        if not strategy_id:
-            return
-        plans = None
-        for goal in ctx.plan.goals:
-            if not goal.id or goal.measure is None or goal.measure.target is None:
-                continue
-            if plans is None:
-                plans = ctx.index.plans_for(strategy_id, ctx.document.path)
-            message = rollup_message(goal, plans, ctx.catalog, params.tolerance_percent)
-            if message:
-                yield Violation(goal.path + ("measure", "target"), message)
-
-    def _on_plan(self, ctx: Context, params):
+            return  # a strategy: judged across the run, see check_run
         entry = ctx.strategy()
         if entry is None or ctx.index.in_run(entry):
             return  # the strategy is checked in this run: the finding goes on it
@@ -703,14 +694,107 @@ class StrategyRollUp(Rule):
         if not mine:
             return
         current = Entry("KpiPlan", ctx.plan.metadata.id or ctx.document.path, ctx.document.path, ctx.plan, ctx.document)
-        plans = ctx.index.plans_for(entry.id, ctx.document.path, current=current)
+        plans = [plan_facts(e.model) for e in ctx.index.plans_for(entry.id, ctx.document.path, current=current)]
         for kpi in mine:
             goal = goals[kpi.contributes_to]
             if goal.measure is None or goal.measure.target is None:
                 continue
-            message = rollup_message(goal, plans, ctx.catalog, params.tolerance_percent)
+            message = rollup_message(goal.id, _measure(goal.measure), [p for p in plans if p], ctx.catalog, params.tolerance_percent)
             if message:
                 yield Violation(kpi.path + ("contributes_to",), f"{message} (strategy {entry.id}, {_shown_path(entry.file)})")
+
+    @classmethod
+    def check_run(cls, documents, params: RollUpParams):
+        from kpi_policies.catalog import builtin_catalog
+
+        catalog = builtin_catalog()
+        for i, strategy, plans in _cascade(documents):
+            for goal in strategy["goals"]:
+                measure = goal.get("measure")
+                if not goal.get("id") or not measure or measure.get("target") is None:
+                    continue
+                message = rollup_message(goal["id"], measure, plans, catalog, params.tolerance_percent)
+                if message:
+                    yield i, Violation(tuple(goal["path"]) + ("measure", "target"), message,
+                                       position=tuple(goal["measure_position"]) if goal.get("measure_position") else None)
+
+
+def _measure(measure) -> dict:
+    """A goal's measure as plain data."""
+    return {"metric": measure.metric, "unit": measure.unit, "baseline": measure.baseline, "target": measure.target,
+            "due": measure.due.isoformat() if measure.due else None}
+
+
+def plan_facts(model) -> dict | None:
+    """What the strategy cascade needs of a plan: its strategy, the goals its objectives serve, its contributions."""
+    strategy = getattr(model.metadata, "strategy", None)
+    if not strategy or not hasattr(model, "kpis"):
+        return None
+    kpis = [k for k in model.kpis if k.id]
+    targets = {}
+    for k in kpis:
+        if k.metric and k.target is not None and k.target.value is not None:
+            targets.setdefault(k.metric, k.target.value)
+    return {"id": model.metadata.id, "strategy": strategy,
+            "served": sorted({o.goal for o in model.objectives if o.goal}),
+            "contributions": [{"kpi": k.id, "goal": k.contributes_to, "metric": k.metric, "unit": k.unit,
+                               "target": k.target.value if k.target is not None else None}
+                              for k in kpis if k.contributes_to],
+            "targets": targets}
+
+
+def strategy_facts(model, document) -> dict | None:
+    """What the strategy cascade needs of a strategy: its goals, their measures and where they stand."""
+    if not model.metadata.id:
+        return None
+    goals = []
+    for goal in model.goals:
+        where = document.locate(goal.path + ("measure", "target")) if document is not None and goal.measure else None
+        goals.append({"id": goal.id, "path": list(goal.path), "position": list(document.locate(goal.path + ("id",))) if document is not None else None,
+                      "measure": _measure(goal.measure) if goal.measure is not None else None,
+                      "measure_position": list(where) if where else None})
+    return {"id": model.metadata.id, "goals": goals}
+
+
+def cascade_facts(model, document) -> dict | None:
+    """The family's summary of a document (kept by the engine for the run-level rules DR010 and DR011)."""
+    if hasattr(model, "kpis"):
+        return plan_facts(model)
+    return strategy_facts(model, document)
+
+
+StrategyRollUp.summarize = staticmethod(cascade_facts)
+
+_CASCADE: dict = {}
+
+
+def _cascade(documents) -> list[tuple]:
+    """``(index, strategy facts, plan facts serving it)`` for each strategy of the run.
+
+    Plans are the run's (from their summaries) plus the repository's that the
+    run does not hold (read once per run).
+    """
+    key = id(documents)
+    if _CASCADE.get("key") == key and _CASCADE.get("documents") is documents:
+        return _CASCADE["value"]
+    from kpi_policies.index import _PLAN_HINT, _real, _scan, repository_root
+
+    run_files = {_real(d.file) for d in documents}
+    run_plans = [d.facts["DR"] for d in documents if d.kind == "KpiPlan" and d.facts and d.facts.get("DR")]
+    out = []
+    for i, doc in enumerate(documents):
+        strategy = doc.facts.get("DR") if doc.kind == "Strategy" and doc.facts else None
+        if not strategy:
+            continue
+        sid = strategy["id"]
+        plans = [p for p in run_plans if p.get("strategy") == sid]
+        for entry in _scan(repository_root(doc.file), _PLAN_HINT, "KpiPlan", sid, skip=run_files):
+            facts = plan_facts(entry.model)
+            if facts and facts["strategy"] == sid:
+                plans.append(facts)
+        out.append((i, strategy, sorted(plans, key=lambda p: p.get("id") or "")))
+    _CASCADE.update(key=key, documents=documents, value=out)
+    return out
 
 
 def _shown_path(path: str) -> str:
@@ -723,48 +807,43 @@ def _shown_path(path: str) -> str:
         return path
 
 
-def contributions(goal, plans, catalog) -> list[tuple]:
-    """``(plan entry, KPI)`` for every KPI of ``plans`` that declares ``contributes_to`` this goal."""
-    out = []
-    for entry in plans:
-        for kpi in entry.model.kpis:
-            if kpi.id and kpi.contributes_to == goal.id:
-                out.append((entry, kpi))
-    return out
-
-
-def roll_up(goal, plans, catalog) -> dict:
-    """The roll-up of a strategy goal's measure over the contributing plans.
+def roll_up(goal_id: str, measure: dict, plans: list[dict], catalog) -> dict:
+    """The roll-up of a strategy goal's measure over the contributing plans (plan facts, see :func:`plan_facts`).
 
     Returns:
-        ``{"parts": [(entry, kpi, value, weight)], "total": float | None, "problem": str | None, "rate": bool}``;
+        ``{"parts": [(plan id, KPI id, value, weight)], "total": float | None, "problem": str | None, "rate": bool}``;
         for totals ``value`` is the KPI's target and the total their sum; for rates
-        the total is the weighted mean, ``weight`` the plan's base.
+        the total is the mean weighted by each plan's base (``weight``).
     """
-    measure = goal.measure
-    metric = catalog.get(measure.metric)
-    unit = (measure.unit or "").strip().lower()
+    metric_id = measure.get("metric")
+    metric = catalog.get(metric_id)
+    unit = (measure.get("unit") or "").strip().lower()
     rate = unit in rel.PERCENT_UNITS or unit == "ratio" or (not unit and metric is not None and metric.unit in ("percent", "ratio", "score"))
     parts, problem = [], None
-    for entry, kpi in contributions(goal, plans, catalog):
-        value = kpi.target.value if kpi.target is not None else None
-        if kpi.metric and measure.metric and kpi.metric != measure.metric:
-            problem = f"KPI {kpi.id} of plan {entry.id} measures {kpi.metric}, not {measure.metric}"
-            break
-        if measure.unit and kpi.unit and kpi.unit.strip().lower() != unit:
-            problem = f"KPI {kpi.id} of plan {entry.id} is in {kpi.unit}, the goal's measure in {measure.unit}"
-            break
-        if value is None:
-            problem = f"KPI {kpi.id} of plan {entry.id} has no target"
-            break
-        weight = 1.0
-        if rate:
-            weight = _base_weight(entry, measure.metric, catalog)
-            if weight is None:
-                problem = (f"plan {entry.id} has no KPI for the base its {measure.metric} is weighted by "
-                           f"({_denominator(measure.metric, catalog) or 'none known in the catalog'})")
+    for plan in plans:
+        for c in plan.get("contributions", []):
+            if c.get("goal") != goal_id:
+                continue
+            value = c.get("target")
+            if c.get("metric") and metric_id and c["metric"] != metric_id:
+                problem = f"KPI {c['kpi']} of plan {plan['id']} measures {c['metric']}, not {metric_id}"
+            elif unit and c.get("unit") and c["unit"].strip().lower() != unit:
+                problem = f"KPI {c['kpi']} of plan {plan['id']} is in {c['unit']}, the goal's measure in {measure.get('unit')}"
+            elif value is None:
+                problem = f"KPI {c['kpi']} of plan {plan['id']} has no target"
+            if problem:
                 break
-        parts.append((entry, kpi, value, weight))
+            weight = 1.0
+            if rate:
+                base = _denominator(metric_id, catalog)
+                weight = plan.get("targets", {}).get(base) if base else None
+                if weight is None:
+                    problem = (f"plan {plan['id']} has no KPI for the base its {metric_id} is weighted by "
+                               f"({base or 'none known in the catalog'})")
+                    break
+            parts.append((plan["id"], c["kpi"], value, weight))
+        if problem:
+            break
     total = None
     if parts and problem is None:
         if rate:
@@ -786,32 +865,21 @@ def _denominator(metric_id: str, catalog) -> str | None:
     return None
 
 
-def _base_weight(entry, metric_id: str, catalog) -> float | None:
-    base = _denominator(metric_id, catalog)
-    if base is None:
-        return None
-    for kpi in entry.model.kpis:
-        if kpi.metric == base and kpi.target is not None and kpi.target.value is not None:
-            return kpi.target.value
-    return None
-
-
-def rollup_message(goal, plans, catalog, tolerance: float) -> str | None:
+def rollup_message(goal_id: str, measure: dict, plans: list[dict], catalog, tolerance: float) -> str | None:
     """What is wrong with the roll-up of a goal's measure, in one sentence, or ``None``."""
-    measure = goal.measure
     unit_kpi = _MeasureUnit(measure)
-    result = roll_up(goal, plans, catalog)
-    target = measure.target
-    what = f"strategy goal {goal.id} aims at {rel.amount(target, unit_kpi, catalog)} of {measure.metric}" + \
-           (f" by {measure.due.isoformat()}" if measure.due else "")
+    result = roll_up(goal_id, measure, plans, catalog)
+    target = measure["target"]
+    what = f"strategy goal {goal_id} aims at {rel.amount(target, unit_kpi, catalog)} of {measure.get('metric')}" + \
+           (f" by {measure['due']}" if measure.get("due") else "")
     if result["problem"]:
         return f"{what}, but the plans cannot be rolled up: {result['problem']}"
     if not result["parts"]:
-        served = sorted({e.id for e in plans})
+        served = sorted({p["id"] for p in plans if p.get("id")})
         among = f" of the plans serving it ({', '.join(served)})" if served else ""
-        return f"{what}, but no KPI{among} declares `contributes_to: {goal.id}`: nobody's targets add up to it"
+        return f"{what}, but no KPI{among} declares `contributes_to: {goal_id}`: nobody's targets add up to it"
     total = result["total"]
-    metric = catalog.get(measure.metric)
+    metric = catalog.get(measure.get("metric"))
     lower_better = metric is not None and metric.better == "lower"
     if target == 0:
         return None
@@ -820,11 +888,11 @@ def rollup_message(goal, plans, catalog, tolerance: float) -> str | None:
     if not short:
         return None
     if result["rate"]:
-        listed = ", ".join(f"{e.id} {rel.amount(v, unit_kpi, catalog)} on a base of {w:,.0f}" for e, _, v, w in result["parts"])
+        listed = ", ".join(f"{pid} {rel.amount(v, unit_kpi, catalog)} on a base of {w:,.0f}" for pid, _, v, w in result["parts"])
         how = "weighted by their base"
     else:
-        listed = ", ".join(f"{e.id} {rel.amount(v, unit_kpi, catalog, unit=False)} ({v / total * 100:.0f}%)" if total else e.id
-                           for e, _, v, _ in result["parts"])
+        listed = ", ".join(f"{pid} {rel.amount(v, unit_kpi, catalog, unit=False)} ({v / total * 100:.0f}%)" if total else pid
+                           for pid, _, v, _ in result["parts"])
         how = "added up"
     side = "above" if lower_better else "short of"
     shown_total, shown_target = rel.two_amounts(total, target, unit_kpi, catalog)
@@ -836,9 +904,9 @@ def rollup_message(goal, plans, catalog, tolerance: float) -> str | None:
 class _MeasureUnit:
     """A measure seen as a KPI for number formatting."""
 
-    def __init__(self, measure):
-        self.unit = measure.unit
-        self.metric = measure.metric
+    def __init__(self, measure: dict):
+        self.unit = measure.get("unit")
+        self.metric = measure.get("metric")
 
 
 class UnservedStrategyGoal(Rule):
@@ -866,19 +934,22 @@ class UnservedStrategyGoal(Rule):
     name = "drivers.unserved-strategy-goal"
     severity = Severity.WARNING
     kinds = ("Strategy",)
+    run_level = True
     raw_examples = True
 
     def check(self, ctx: Context, params):
-        strategy_id = ctx.plan.metadata.id
-        if not strategy_id:
-            return
-        plans = ctx.index.plans_for(strategy_id, ctx.document.path)
-        served = {o.goal for p in plans for o in p.model.objectives if o.goal}
-        for goal in ctx.plan.goals:
-            if goal.id and goal.id not in served:
-                among = f" ({len(plans)} plan{'s' if len(plans) != 1 else ''} name this strategy)" if plans else \
-                    " (no plan names this strategy in `metadata.strategy`)"
-                yield Violation(goal.path + ("id",), f"strategy goal {goal.id} is served by no objective of any plan{among}")
+        return ()  # judged across the whole run: see check_run
+
+    @classmethod
+    def check_run(cls, documents, params):
+        for i, strategy, plans in _cascade(documents):
+            served = {g for p in plans for g in p.get("served", [])}
+            for goal in strategy["goals"]:
+                if goal.get("id") and goal["id"] not in served:
+                    among = f" ({len(plans)} plan{'s' if len(plans) != 1 else ''} name this strategy)" if plans else \
+                        " (no plan names this strategy in `metadata.strategy`)"
+                    yield i, Violation(tuple(goal["path"]) + ("id",), f"strategy goal {goal['id']} is served by no objective of any plan{among}",
+                                       position=tuple(goal["position"]) if goal.get("position") else None)
 
 
 class BadContribution(Rule):
