@@ -85,7 +85,7 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
     settings, files, engine, baseline = prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions,
                                                     use_baseline=not write_baseline)
     if base_ref:  # change rules compare with git: one process, no cache
-        from kpi_policies.cli.diff import attach_base
+        from kpi_policies.cli.diff import attach_base, removed_plans
 
         attach_base(engine, base_ref, files)
         jobs, no_cache = 1, True
@@ -95,6 +95,8 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
 
         cache = Cache(settings.root, f"{engine.policy.digest}\x1f{engine.as_of}\x1f{ignore_suppressions}")
     result = engine.run(files, baseline=baseline, jobs=jobs or (os.cpu_count() or 1), cache=cache)
+    if base_ref:  # plans in force deleted since the base (CH005)
+        result.files += removed_plans(engine, paths, result)
     for fmt, output in pairs:
         _emit(render(fmt, result), output)
     if write_baseline:
