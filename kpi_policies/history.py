@@ -159,9 +159,9 @@ def show(ref: str, relpath: str, root: str) -> str | None:
     return read_blobs(root, [f"{ref}:{relpath}"])[0]
 
 
-def yaml_files_at(ref: str, root: str) -> list[str]:
-    """Repository-relative paths of every YAML file in ``ref``."""
-    out = git(["ls-tree", "-r", "--name-only", "-z", ref], root)
+def yaml_files_at(ref: str, root: str, under: list[str] | None = None) -> list[str]:
+    """Repository-relative paths of every YAML file in ``ref`` (only below the folders ``under``, when given)."""
+    out = git(["ls-tree", "-r", "--name-only", "-z", ref, "--", *[u for u in (under or []) if u not in (".", "")]], root)
     return [p for p in out.split("\0") if p.endswith(_YAML)]
 
 
@@ -179,6 +179,11 @@ def renames(base: str, root: str, staged: bool = False) -> dict[str, str]:
         else:
             i += 2
     return out
+
+
+def inside(path: str, folders: list[str]) -> bool:
+    """True when the repository-relative ``path`` is one of ``folders`` or below one (``.``: everything)."""
+    return any(f in (".", "") or path == f.rstrip("/") or path.startswith(f.rstrip("/") + "/") for f in folders)
 
 
 # --- documents at a revision ------------------------------------------------
@@ -295,19 +300,26 @@ class BaseVersions:
             self._by_path[relpath] = parse(text, relpath) if text is not None else None
         return self._by_path[relpath]
 
-    def all(self) -> dict[str, Version]:
-        """Every document of the base by id (read once, in one git call)."""
-        if self._by_id is None:
-            paths = yaml_files_at(self.commit, self.root)
-            self._by_id = {}
-            todo = [p for p in paths if p not in self._by_path]
-            for p, text in zip(todo, read_blobs(self.root, [f"{self.commit}:{p}" for p in todo])):
-                self._by_path[p] = parse(text, p) if text is not None else None
-            for p in paths:
-                v = self._by_path.get(p)
-                if v is not None and v.doc_id and v.model is not None:
-                    self._by_id.setdefault(v.doc_id, v)
-        return self._by_id
+    def all(self, under: list[str] | None = None) -> dict[str, Version]:
+        """Every document of the base by id (read in one git call); ``under``: only those below these folders."""
+        if under is None:
+            if self._by_id is None:
+                self._by_id = self._read(None)
+            return self._by_id
+        source = self._by_id if self._by_id is not None else self._read(under)
+        return {i: v for i, v in source.items() if inside(v.path, under)}
+
+    def _read(self, under: list[str] | None) -> dict[str, Version]:
+        paths = yaml_files_at(self.commit, self.root, under)
+        by_id: dict[str, Version] = {}
+        todo = [p for p in paths if p not in self._by_path]
+        for p, text in zip(todo, read_blobs(self.root, [f"{self.commit}:{p}" for p in todo])):
+            self._by_path[p] = parse(text, p) if text is not None else None
+        for p in paths:
+            v = self._by_path.get(p)
+            if v is not None and v.doc_id and v.model is not None:
+                by_id.setdefault(v.doc_id, v)
+        return by_id
 
     def find(self, path: str, doc_id: str | None) -> Version | None:
         """The base version of the document now in ``path`` with id ``doc_id``.

@@ -414,3 +414,22 @@ def test_a_policy_waiver_covers_a_change_finding_of_one_kpi(repo):
     assert code == 0
     [finding] = _ch(findings)
     assert finding["rule_id"] == "CH001" and finding["suppression"]
+
+
+def test_deleting_a_plan_in_force_fails_the_gate_and_an_ended_one_does_not(repo):
+    _git(repo, "rm", "-q", "plans/shop-2027.yaml")
+    _git(repo, "commit", "-qm", "Remove the plan", date="2027-04-09T10:00:00+07:00")
+    code, findings, _ = _check(repo, "--base", "HEAD~1", "plans")
+    assert code == 1
+    [finding] = _ch(findings)
+    assert finding["rule_id"] == "CH005" and finding["file"].endswith("shop-2027.yaml") and finding["line"] == 1
+    assert "shop-marketing-2027" in finding["message"]
+    code, findings, _ = _check(repo, "--base", "HEAD~1")  # default paths: plans/
+    assert code == 1 and [f["rule_id"] for f in _ch(findings)] == ["CH005"]
+    proc = run_cli("check", "--as-of", "2028-02-01", "--format", "json", "--base", "HEAD~1", "plans", cwd=repo)
+    assert not _ch(json.loads(proc.stdout)["findings"])  # its period ended: archiving is fine
+    (repo / "acme.yaml").write_text(
+        "apiVersion: kpi-policies/v1\nkind: Policy\nmetadata: {id: acme}\nextends: recommended\nsuppressions:\n"
+        "  - plan: shop-marketing-2027\n    rules: [CH005]\n    reason: Shop closed; deletion approved by the CEO on 2027-04-08\n")
+    code, findings, _ = _check(repo, "--base", "HEAD~1", "--policy", "acme.yaml", "plans")
+    assert code == 0 and _ch(findings)[0]["suppression"]

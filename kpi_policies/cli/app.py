@@ -72,7 +72,7 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
     run = prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions, use_baseline=not write_baseline)
     engine, files, baseline = run.engine, run.files, run.baseline
     if base_ref:  # change rules compare with git: one process, no cache
-        from kpi_policies.cli.diff import attach_base
+        from kpi_policies.cli.diff import attach_base, removed_plans
 
         attach_base(engine, base_ref, files)
         jobs, no_cache = 1, True
@@ -95,6 +95,8 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
                                           jobs=jobs, cache=cache)
     else:
         result = engine.run(files, baseline=baseline, jobs=jobs, cache=cache)
+    if base_ref:  # plans in force deleted since the base (CH005)
+        result.files += removed_plans(engine, paths, result)
     for fmt, output in pairs:
         _emit(render(fmt, result, **({"shard": shard_info} if fmt == "json" and shard_info else {})), output)
     if write_baseline:

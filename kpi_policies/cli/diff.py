@@ -44,6 +44,42 @@ def attach_base(engine, ref: str, files: list[str], staged: bool = False) -> Non
 
     engine.base_lookup = lookup
     engine.base_label = versions.describe()
+    engine.base_versions = versions
+
+
+def removed_plans(engine, paths, result) -> list:
+    """``check --base`` with folders: a finding (CH005) for each plan in force at the base that is gone now.
+
+    Reported where the file was, on line 1; policy suppressions naming the plan waive it.
+    """
+    from kpi_policies.engine.run import _Loaded
+    from kpi_policies.load import Document
+    from kpi_policies.result import FileResult
+
+    from kpi_policies.discover import default_paths
+    from kpi_policies.settings import load_settings
+
+    versions = getattr(engine, "base_versions", None)
+    if versions is None:
+        return []
+    targets = list(paths) or load_settings().paths or default_paths()
+    folders = [versions.relative(p) for p in targets if os.path.isdir(p)]
+    if not folders or not engine.view("CH005").enabled:
+        return []
+    present = {fr.doc_id for fr in result.files if fr.doc_id}
+    out = []
+    for doc_id, old in sorted(versions.all(folders).items()):
+        period = getattr(old.model.metadata, "period", None)
+        if doc_id in present or old.kind != "KpiPlan" or period is None or not period.contains(engine.as_of):
+            continue
+        path = os.path.relpath(os.path.join(versions.root, old.path))
+        holder = _Loaded(Document(path=path), FileResult(path=path, kind="KpiPlan", doc_id=doc_id))
+        engine._finding(holder, "CH005", f"plan {doc_id} ({period.start} to {period.end}) is in force but was deleted since "
+                                         f"{versions.describe()}; restore it, or waive this with a policy suppression for "
+                                         f"plan {doc_id} giving the reason and who approved the deletion", line=1, column=1)
+        holder.result.rules_evaluated.append("CH005")
+        out.append(holder.result)
+    return out + engine._suppress_from_policy(out)
 
 
 # --- computing the diff ------------------------------------------------------
@@ -109,9 +145,8 @@ def diff_repository(targets: list[str], ref: str | None, today) -> tuple[str, li
         else:
             out.append(_diff_pair(old, new, path, old.path, today))
     scope = [versions.relative(t).rstrip("/") for t in targets]
-    for doc_id, old in sorted(versions.all().items()):
-        inside = any(s in (".", "") or old.path == s or old.path.startswith(s + "/") for s in scope)
-        if doc_id not in seen and inside and old.kind in ("KpiPlan", "Strategy"):
+    for doc_id, old in sorted(versions.all(scope).items()):
+        if doc_id not in seen and old.kind in ("KpiPlan", "Strategy"):
             removed = ch.Change(ch.BREAKING, f"{old.kind.lower()}-removed", doc_id, None, (),
                                 f"{'plan' if old.kind == 'KpiPlan' else 'strategy'} {doc_id} (was {old.path}) was removed",
                                 doc_id, None, getattr(old.model.metadata, "owner", None), 1, 1)

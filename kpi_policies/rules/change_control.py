@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from kpi_policies import changes as ch
 from kpi_policies.result import Severity
-from kpi_policies.rules.base import Context, Rule, Violation, is_blank
+from kpi_policies.rules.base import Context, LoadRule, Rule, Violation, is_blank
 
 #: Breaking changes that CH002 reports instead of CH001.
 _LOG_KINDS = {"revision-removed", "revision-rewritten"}
@@ -252,4 +252,38 @@ class MissingApproval(Rule):
                                                          f"{approval.approved_by}; someone else must approve it")
 
 
-RULES = [UnrecordedBreakingChange, ChangeLogRewritten, UnrecordedDangerousChange, MissingApproval]
+class PlanRemoved(LoadRule):
+    """A plan in force was deleted since the base version.
+
+    ## Why it matters
+    Deleting the whole file is the largest way to ease a plan: every target,
+    baseline and logged actual goes with it (ISO 9001:2015 6.3, 7.5.3). A
+    plan whose period has ended may be archived freely; one still in force
+    (its period holds the as-of day) is reported where it was, on the folder
+    checked. There is no plan left to carry a change-log entry, so a deletion
+    that was decided is waived with a policy suppression naming the plan, its
+    reason and who approved it. Judged only when the check compares with a
+    base version (`check --base REF`) and is given folders, as the GitHub
+    Action is.
+
+    ## Fails
+    ```console
+    $ git rm plans/shop-marketing-2027.yaml      # its period 2027-01-01 to 2027-12-31 holds --as-of
+    $ kpi-policies check --as-of 2027-04-10 --base HEAD plans/
+    plans/shop-marketing-2027.yaml:1:1: CH005 error: plan shop-marketing-2027 (2027-01-01 to 2027-12-31) ...
+    ```
+
+    ## Passes
+    ```console
+    $ git rm plans/shop-marketing-2025.yaml      # its period ended: archived
+    $ kpi-policies check --as-of 2027-04-10 --base HEAD plans/
+    ```
+    """
+
+    id = "CH005"
+    name = "change-control.plan-removed"
+    severity = Severity.ERROR
+    raw_examples = True
+
+
+RULES = [UnrecordedBreakingChange, ChangeLogRewritten, UnrecordedDangerousChange, MissingApproval, PlanRemoved]
