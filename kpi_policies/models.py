@@ -19,7 +19,7 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Direction = Literal["increase", "decrease", "maintain"]
-GoalType = Literal["sales_growth", "brand_awareness", "cost_efficiency", "customer_retention", "lead_generation"]
+GoalType = str  # built in: kpi_policies.catalog.BUILTIN_GOAL_TYPES; a policy adds its own
 
 
 class _Model(BaseModel):

@@ -32,6 +32,7 @@ objectives:
 kpis:
   - id: KPI-REVENUE
     name: Online revenue
+    owner: head-of-marketing
     objective: OBJ-REVENUE
     metric: revenue
     unit: VND
@@ -47,6 +48,7 @@ kpis:
         - {date: 2027-03-31, actual: 4420000000}
   - id: KPI-CONVERSION
     name: Web conversion rate
+    owner: web-team-lead
     objective: OBJ-REVENUE
     metric: conversion_rate
     unit: percent

@@ -332,3 +332,55 @@ def _num(value: float) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+class InitiativeDates(Rule):
+    """Initiative dates are outside the plan period, or it ends before it starts.
+
+    ## Why it matters
+    Initiatives are the plan's execution: each has an owner and dates
+    (docs/domain.md, step 5). Work that starts after it ends cannot be
+    scheduled, and work outside the plan period cannot move this plan's
+    drivers before their targets are due (Kaplan and Norton: initiatives move
+    the measures of the same scorecard).
+
+    ## Fails
+    ```yaml
+    initiatives:
+      - {id: INIT-CHECKOUT, start: 2027-06-30, end: 2027-02-01}
+    ```
+
+    ```yaml
+    initiatives:
+      - {id: INIT-CHECKOUT, end: 2028-03-31}
+    ```
+
+    ## Passes
+    ```yaml
+    initiatives:
+      - {id: INIT-CHECKOUT, start: 2027-02-01, end: 2027-06-30}
+    ```
+    """
+
+    id = "FE008"
+    name = "feasibility.initiative-dates"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        period = ctx.plan.metadata.period
+        for initiative in ctx.plan.initiatives:
+            label = initiative.id or f"at initiatives[{initiative.path[-1]}]"
+            if initiative.start and initiative.end and initiative.end < initiative.start:
+                yield Violation(initiative.path + ("end",),
+                                f"initiative {label} ends {initiative.end.isoformat()}, before it starts ({initiative.start.isoformat()}): "
+                                f"swap `start` and `end` or fix one of them")
+                continue
+            if period is None or period.start is None or period.end is None:
+                continue
+            for key in ("start", "end"):
+                day = getattr(initiative, key)
+                if day is not None and not period.contains(day):
+                    side = "after the plan period ends" if day > period.end else "before the plan period starts"
+                    yield Violation(initiative.path + (key,),
+                                    f"initiative {label} {'starts' if key == 'start' else 'ends'} {day.isoformat()}, {side} "
+                                    f"({period.start.isoformat()} to {period.end.isoformat()})")
