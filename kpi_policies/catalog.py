@@ -121,19 +121,18 @@ def _score(query: str, label: str) -> float:
     """How well ``query`` names ``label`` (both folded), 0..1; 0 when a distinguishing word differs.
 
     Every content word of the query must match a word of the label (a typo
-    allowed in words over three letters), or the other way round for labels of
-    two words or more: so ``cost per lead`` never matches ``cost per mille``.
+    allowed in words over three letters): so ``cost per lead`` never matches
+    ``cost per mille``, nor ``chi phí mỗi khách hàng tiềm năng`` (cost per
+    lead) the lead count ``khách hàng tiềm năng``.
     """
     if query == label:
         return 1.0
     q, lab = query.split(), label.split()
     q_content = [w for w in q if w not in _STOP] or q
     l_content = [w for w in lab if w not in _STOP] or lab
-    q_in_l = all(any(_token_match(w, x) for x in lab) for w in q_content)
-    l_in_q = len(l_content) >= 2 and all(any(_token_match(w, x) for x in q) for w in l_content)
-    if not (q_in_l or l_in_q):
+    if not all(any(_token_match(w, x) for x in lab) for w in q_content):
         return 0.0
-    if q_in_l and len(q_content) < len(l_content) and len(q_content) == 1 and len(q_content[0]) <= 3:
+    if len(q_content) < len(l_content) and len(q_content) == 1 and len(q_content[0]) <= 3:
         return 0.0  # "sql" is not a word of "sales qualified leads"; abbreviations come as synonyms
     ratio = difflib.SequenceMatcher(None, query, label).ratio()
     return 0.5 + ratio / 2

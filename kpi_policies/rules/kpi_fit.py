@@ -231,8 +231,8 @@ class MetricOffGoal(Rule):
             metrics = [ctx.catalog.get(k.metric) for k in kpis]
             if any(m is None for m in metrics) or any(goal.type in m.goal_types for m in metrics):
                 continue
-            fits = sorted(m.id for m in ctx.catalog.metrics.values() if goal.type in m.goal_types and m.role == "outcome") or \
-                sorted(m.id for m in ctx.catalog.metrics.values() if goal.type in m.goal_types)
+            fits = [m.id for m in ctx.catalog.metrics.values() if goal.type in m.goal_types and m.role == "outcome"] or \
+                [m.id for m in ctx.catalog.metrics.values() if goal.type in m.goal_types]
             for kpi, metric in zip(kpis, metrics):
                 only = "the only KPI" if len(kpis) == 1 else "one of the KPIs"
                 yield Violation(kpi.path + ("metric",),
