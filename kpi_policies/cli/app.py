@@ -215,7 +215,10 @@ def rules_command(fmt, policy_path) -> None:
 @click.option("--reference", is_flag=True, help="Print the reference plan that rule examples are written against.")
 @click.option("--policy", "policy_path", default=None, help="Also explain the rules of the plugins this policy loads.")
 def explain(rule_id, reference, policy_path) -> None:
-    """Print the documentation of RULE_ID: why it matters, parameters, an example that fails and one that passes."""
+    """Print the documentation of RULE_ID: why it matters, parameters, an example that fails and one that passes.
+
+    Given a metric id of the catalog instead (e.g. `cost_per_lead`), print the metric's definition.
+    """
     from kpi_policies.docs import explain_text
     from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
     from kpi_policies.rules.registry import UnknownRuleError, get_rule
@@ -230,7 +233,10 @@ def explain(rule_id, reference, policy_path) -> None:
     try:
         rule = get_rule(rule_id, _plugins(policy_path))
     except (UnknownRuleError, PluginError) as exc:
-        _fail(exc.args[0])
+        from kpi_policies.cli.metrics import explain_metric
+
+        explain_metric(rule_id, policy_path) or _fail(exc.args[0])
+        return
     click.echo(explain_text(rule))
 
 
@@ -291,3 +297,6 @@ def _register_report() -> None:
 
 
 _register_report()
+from kpi_policies.cli.metrics import metrics_command  # noqa: E402  (a light module: the catalog loads on use)
+
+cli.add_command(metrics_command)
