@@ -300,3 +300,4 @@ _register_report()
 from kpi_policies.cli.metrics import metrics_command  # noqa: E402  (a light module: the catalog loads on use)
 
 cli.add_command(metrics_command)
+cli.add_command(__import__("kpi_policies.cli.init", fromlist=["init_command"]).init_command)
