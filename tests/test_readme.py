@@ -73,7 +73,13 @@ def test_readme_sample_plan_passes(tmp_path):
     (tmp_path / "plans").mkdir()
     (tmp_path / "schemas").mkdir()
     plan = tmp_path / "plans" / "sample.yaml"
-    plan.write_text(sample.replace("  strategy: company-2027          # optional: a Strategy whose goals objectives may serve\n", ""))
+    plan.write_text(sample)
+    # its first check, on a day the plan is being written (before its period starts)
+    proc = run_cli("check", "--as-of", "2026-12-01", str(plan), cwd=tmp_path)
+    assert proc.returncode == 0 and "0 errors, 0 warnings" in proc.stdout, proc.stdout
+    # with a review logged, it stays clean once the period runs
+    logged = sample.replace("log: []", "log: [{date: 2027-03-31, actual: 4420000000}]")
+    plan.write_text(logged)
     proc = run_cli("check", "--as-of", "2027-04-10", str(plan), cwd=tmp_path)
     assert proc.returncode == 0 and "0 errors, 0 warnings" in proc.stdout, proc.stdout
 

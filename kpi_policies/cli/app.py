@@ -220,11 +220,12 @@ def explain(rule_id, reference, policy_path) -> None:
     Given a metric id of the catalog instead (e.g. `cost_per_lead`), print the metric's definition.
     """
     from kpi_policies.docs import explain_text
-    from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
     from kpi_policies.rules.registry import UnknownRuleError, get_rule
 
     if reference:
-        click.echo(REFERENCE_PLAN + "\n---\n# the strategy examples may refer to (metadata.strategy: company-2027)\n" + REFERENCE_STRATEGY, nl=False)
+        from kpi_policies.rules.examples import reference_text
+
+        click.echo(reference_text(), nl=False)
         return
     if not rule_id:
         _fail("name a rule id (e.g. `kpi-policies explain GL001`) or pass --reference")
