@@ -108,3 +108,25 @@ def test_bad_flags_are_one_line_errors(tmp_path):
 ])
 def test_default_period_leaves_no_review_due_on_the_day(today, start, end):
     assert default_period(today) == (start, end)
+
+
+def test_readme_init_commands_write_files_that_pass_check(tmp_path):
+    import re
+    import shlex
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^\$ kpi-policies (init [^\n]*)$", readme, re.M)
+    commands = [c for c in commands if "[" not in c]
+    assert len(commands) >= 4 and any("--lang vi" in c for c in commands)
+    runner = CliRunner()
+    with _inside(tmp_path) as folder:
+        for command in commands:
+            result = runner.invoke(cli, shlex.split(command))
+            assert result.exit_code == 0, (command, result.output)
+        files = [str(p) for p in folder.rglob("*.yaml")]
+        assert len(files) == len(commands)
+        for file in files:  # each on its own: the English and Vietnamese examples share their ids
+            check = runner.invoke(cli, ["check", "--no-cache", file])
+            assert check.exit_code == 0 and "0 warnings" in check.output, check.output
