@@ -128,6 +128,7 @@ class Kpi(_Model):
     baseline: Optional[Baseline] = None
     target: Optional[Target] = None
     drivers: list[str] = Field(default_factory=list)
+    weight: Optional[float] = None
     measurement: Optional[Measurement] = None
     review: Optional[Review] = None
 

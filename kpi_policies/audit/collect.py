@@ -34,6 +34,7 @@ from kpi_policies.audit.evidence import _baseline_evidence, _file_evidence, _pol
 from kpi_policies.audit.goal_tree import _object_counts, goal_tree
 from kpi_policies.audit.outcomes import OUTCOMES, _rule_docs, rule_outcomes
 from kpi_policies.audit.progress import kpi_progress
+from kpi_policies.audit.weights import weighted_completion
 from kpi_policies.audit.register import suppression_register
 from kpi_policies.audit.snippets import _text_lines, snippet
 from kpi_policies.result import FileResult, RunResult, Severity
@@ -80,6 +81,7 @@ def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dic
         out["tree"] = goal_tree(model, strategy_goals, fr.findings)
         start = model.metadata.period.start if model.metadata.period else None
         out["kpis"] = [kpi_progress(k, start) for k in model.kpis]
+        out["weighted_completion"] = weighted_completion(model.kpis, out["kpis"])
     elif model is not None and fr.kind == "Strategy":
         counts = _object_counts(fr.findings)
         out["goals"] = [{"id": g.id, "title": g.title, "type": g.type, "findings": counts.get(("goal", g.id), [0, 0])[0]}

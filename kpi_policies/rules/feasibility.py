@@ -384,3 +384,52 @@ class InitiativeDates(Rule):
                     yield Violation(initiative.path + (key,),
                                     f"initiative {label} {'starts' if key == 'start' else 'ends'} {day.isoformat()}, {side} "
                                     f"({period.start.isoformat()} to {period.end.isoformat()})")
+
+
+class WeightsNotHundred(Rule):
+    """KPI weights do not add up to 100, or some KPIs have none.
+
+    ## Why it matters
+    A plan may weigh its KPIs (`weight`, trọng số, in percent) to score the
+    plan as the sum of weight x each KPI's completion, as Vietnamese KPI
+    templates do. The score is only a completion rate when every KPI has a
+    weight and the weights add up to 100; otherwise a KPI silently counts for
+    nothing, or the rate can pass 100% with every KPI short of its target.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-REVENUE
+        weight: 60
+      - id: KPI-CONVERSION
+        weight: 30                 # 60 + 30 = 90
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-REVENUE
+        weight: 60
+      - id: KPI-CONVERSION
+        weight: 40
+    ```
+    """
+
+    id = "FE009"
+    name = "feasibility.weights-not-hundred"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        kpis = list(ctx.kpis())
+        weighted = [k for k in kpis if k.weight is not None]
+        if not weighted:
+            return
+        for kpi in kpis:
+            if kpi.weight is None:
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no `weight`, while other KPIs of the plan do: give it one "
+                                          f"(0 if it does not count)", missing=kpi.path + ("weight",))
+        total = sum(k.weight for k in weighted)
+        if abs(total - 100) > 0.01:
+            parts = " + ".join(f"{k.weight:g}" for k in weighted)
+            yield Violation(weighted[0].path + ("weight",),
+                            f"the KPI weights add up to {total:g} ({parts}), not 100: change them so that they total 100")
