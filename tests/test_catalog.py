@@ -200,3 +200,15 @@ def test_kf004_only_when_the_vanity_metric_is_the_objectives_only_kpi():
     only_views = with_revenue + "  - id: KPI-REVENUE\n    metric: reach\n    unit: count\n"
     found = [f for f in _findings(only_views) if f.rule_id == "KF004"]
     assert len(found) == 2 and "revenue" in found[0].message
+
+
+@pytest.mark.parametrize("period,fires", [(2024, True), ("2025-Q1", True), ("2025-Q2", False), ("2025-04", False), (2026, False)])
+def test_a_baseline_from_before_the_shorts_view_count_changed_is_not_comparable(period, fires):
+    example = (f"kpis:\n  - id: KPI-CONVERSION\n    metric: video_views\n    unit: count\n"
+               f"    baseline: {{value: 1000000, period: {period}}}\n    target: {{value: 1100000, due: 2027-12-31}}\n")
+    found = [f for f in _findings(example) if f.rule_id == "FE010"]
+    assert bool(found) is fires
+    if fires:
+        assert "2025-03-31" in found[0].message
+    justified = example.replace("due: 2027-12-31}", "due: 2027-12-31, justification: re-counted under the new definition}")
+    assert "FE010" not in [f.rule_id for f in _findings(justified)]

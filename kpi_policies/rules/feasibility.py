@@ -433,3 +433,77 @@ class WeightsNotHundred(Rule):
             parts = " + ".join(f"{k.weight:g}" for k in weighted)
             yield Violation(weighted[0].path + ("weight",),
                             f"the KPI weights add up to {total:g} ({parts}), not 100: change them so that they total 100")
+
+
+def _baseline_start(period) -> "dt.date | None":
+    """First day of a baseline period written as a year (2026), ``YYYY-MM``, ``YYYY-MM-DD``, ``YYYY-Qn`` or ``YYYY-Hn``."""
+    import datetime as dt
+    import re
+
+    text = str(period).strip() if period is not None and not isinstance(period, bool) else ""
+    m = re.fullmatch(r"(\d{4})(?:-(?:(\d{2})(?:-(\d{2}))?|Q([1-4])|H([12])))?", text, re.I)
+    if not m:
+        return None
+    year, month, day, quarter, half = m.groups()
+    month = int(month) if month else (3 * int(quarter) - 2 if quarter else (6 * int(half) - 5 if half else 1))
+    try:
+        return dt.date(int(year), month, int(day) if day else 1)
+    except ValueError:
+        return None
+
+
+class BaselineBeforeDefinitionChange(Rule):
+    """Baseline was measured before the platform changed how the metric is counted.
+
+    ## Why it matters
+    A target is compared with its baseline (docs/domain.md, step 3), which only
+    works when both are counted the same way. Platforms change their
+    definitions: YouTube Shorts count every start or replay as a view since
+    2025-03-31 (the old count is "engaged views"), and GA4 replaced
+    conversions with key events in March 2024. A baseline measured before such
+    a date, for a target due after it, is not comparable: re-measure the
+    baseline under the new definition, or explain in `target.justification`
+    how it was converted. The catalog records the dates
+    (`definition_changes`; `kpi-policies explain METRIC_ID`).
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        baseline: {value: 2.1, period: 2023}   # before GA4's key events (2024-03)
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        baseline: {value: 2.1, period: 2026}
+    ```
+    """
+
+    id = "FE010"
+    name = "feasibility.baseline-before-definition-change"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context, params):
+        import datetime as dt
+
+        for kpi in ctx.kpis():
+            metric = ctx.catalog.get(kpi.metric)
+            if metric is None or kpi.baseline is None or not metric.definition_changes:
+                continue
+            if kpi.target is not None and not is_blank(kpi.target.justification):
+                continue
+            start = _baseline_start(kpi.baseline.period)
+            period = ctx.plan.metadata.period
+            until = (kpi.target.due if kpi.target and kpi.target.due else None) or (period.end if period else None)
+            if start is None or until is None:
+                continue
+            for change in metric.definition_changes:
+                changed = _baseline_start(change.date)
+                if changed is not None and start < changed <= until:
+                    yield Violation(kpi.path + ("baseline", "period"),
+                                    f"the baseline of KPI {kpi.id} ({kpi.baseline.period}) was measured before {metric.name} "
+                                    f"changed on {change.date} ({change.change}); re-measure it under the new definition, "
+                                    f"or say how it was converted in `target.justification`")
+                    break
