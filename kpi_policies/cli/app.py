@@ -50,7 +50,7 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--as-of", type=IsoDate(), default=None, help="Judge time-dependent rules (overdue reviews, expiring suppressions) as of this day. Default: today.")
-@click.option("--policy", "policy_path", default=None, help="A policy pack (kind: Policy) or built-in pack name (recommended, strict). Default: the project configuration's, else recommended.")
+@click.option("--policy", "policy_path", default=None, help="A policy pack (kind: Policy) or built-in pack name (recommended, strict, vietnam). Default: the project configuration's, else recommended.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["text", "json", "github", "sarif", "junit", "markdown"]),
               help="Report format (default: text). Repeat with --output to write several reports in one run.")
 @click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
@@ -298,7 +298,8 @@ def _register_report() -> None:
 
 
 _register_report()
-from kpi_policies.cli.metrics import metrics_command  # noqa: E402  (a light module: the catalog loads on use)
+from kpi_policies.cli.init import init_command  # noqa: E402  (light modules: the catalog and templates load on use)
+from kpi_policies.cli.metrics import metrics_command  # noqa: E402
 
 cli.add_command(metrics_command)
-cli.add_command(__import__("kpi_policies.cli.init", fromlist=["init_command"]).init_command)
+cli.add_command(init_command)
