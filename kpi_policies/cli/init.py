@@ -61,6 +61,29 @@ GOAL_KPIS: dict[str, tuple[str, list[tuple[str, float, float, str, str]]]] = {
 
 DEFAULT_GOALS = ("sales_growth", "brand_awareness", "cost_efficiency")
 
+#: Data sources of the KPIs above, in Vietnamese.
+SOURCES_VI = {
+    "CRM monthly revenue report": "Báo cáo doanh thu hằng tháng trên CRM",
+    "GA4 session key event rate": "GA4, tỷ lệ sự kiện chính theo phiên",
+    "CRM orders report": "Báo cáo đơn hàng trên CRM",
+    "Meta Ads reach report": "Báo cáo lượt tiếp cận trên Meta Ads",
+    "GA4 traffic acquisition report": "GA4, báo cáo thu hút lưu lượng truy cập",
+    "YouTube Studio views report": "YouTube Studio, báo cáo lượt xem",
+    "Google Ads cost per conversion": "Google Ads, chi phí mỗi lượt chuyển đổi",
+    "Google Ads conversion value / cost": "Google Ads, giá trị chuyển đổi / chi phí",
+    "Google Ads YouTube campaigns, avg. CPV": "Google Ads, chiến dịch YouTube, CPV trung bình",
+    "CRM churn report": "Báo cáo khách hàng rời bỏ trên CRM",
+    "CRM repeat customers report": "Báo cáo khách hàng mua lại trên CRM",
+    "CRM new leads report": "Báo cáo khách hàng tiềm năng mới trên CRM",
+    "Meta Ads cost per lead": "Meta Ads, chi phí mỗi khách hàng tiềm năng",
+    "CRM lead conversion report": "Báo cáo chuyển đổi khách hàng tiềm năng trên CRM",
+    "Market research panel, value share": "Khảo sát thị trường, thị phần theo giá trị",
+    "Finance monthly margin report": "Báo cáo lợi nhuận gộp hằng tháng của phòng tài chính",
+    "Finance marketing ROI on contribution margin": "Phòng tài chính, ROI marketing trên lợi nhuận gộp đóng góp",
+    "After-purchase survey, CSAT question": "Khảo sát sau mua hàng, câu hỏi CSAT",
+    "Quarterly NPS survey": "Khảo sát NPS hằng quý",
+}
+
 #: Text of the templates, by language.
 TEXT = {
     "en": {
@@ -196,7 +219,7 @@ def build_context(kind: str, lang: str, department: str, owner: str, start: dt.d
                 "owner": owner if i == 0 else f"{_slug(department)}-analyst", "objective": objective_id, "metric": metric_id,
                 "unit": unit, "direction": "increase" if metric.better == "higher" else "decrease",
                 "baseline": _number(base), "baseline_period": baseline_period, "target": _number(target), "due": end.isoformat(),
-                "drivers": ids[1:] if i == 0 and len(ids) > 1 else [], "tool": tool, "source": _quote(source),
+                "drivers": ids[1:] if i == 0 and len(ids) > 1 else [], "tool": tool, "source": _quote(SOURCES_VI.get(source, source) if lang == "vi" else source),
                 "measured_by": f"{_slug(department)}-analyst", "reviewer": owner if i else "ceo",
                 "cadence": "monthly", "first": not kpis,
             })
