@@ -354,6 +354,9 @@ def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[Sche
     if kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         names = " or ".join(_TYPE_NAMES.get(t, t) for t in wanted)
+        if value is None and "array" in wanted and "object" not in wanted and path and isinstance(path[-1], str):
+            return [SchemaError(path, f"{where} is empty: write its items on the lines below `{path[-1]}:`, indented under it, "
+                                      f"each starting with '- ' (or `{path[-1]}: []` for none yet)")]
         if value is None and "object" in wanted and path and isinstance(path[-1], str):
             from kpi_policies.authoring import empty_parent
 

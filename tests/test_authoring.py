@@ -69,3 +69,9 @@ def test_a_metric_named_in_vietnamese_gets_the_catalog_id():
     plan = _swap("    metric: revenue\n", "    metric: doanh thu\n")
     messages = [m for rid, _, m in _messages(plan) if rid == "S001"]
     assert messages and "`metric: revenue`" in messages[0]
+
+
+def test_an_empty_list_key_says_how_to_write_its_items():
+    plan = _swap("      log:\n        - {date: 2027-03-31, actual: 4420000000}\n", "      log:\n")
+    messages = [m for rid, _, m in _messages(plan) if rid == "S001"]
+    assert messages and "each starting with '- '" in messages[0] and "log: []" in messages[0]

@@ -248,7 +248,7 @@ def render(kind: str, context: dict) -> str:
 def _choose_goals(default: tuple[str, ...], lang: str) -> list[str]:
     types = list(GOAL_KPIS)
     titles = TEXT[lang]["goal_titles"]
-    click.echo("Business goals / Mục tiêu kinh doanh:" if lang == "vi" else "Business goals:")
+    click.echo("Mục tiêu kinh doanh:" if lang == "vi" else "Business goals:")
     for i, goal_type in enumerate(types, 1):
         click.echo(f"  {i}. {goal_type:<22} {titles[goal_type]}")
     wanted = ",".join(str(types.index(g) + 1) for g in default)
