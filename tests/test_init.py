@@ -24,10 +24,14 @@ def _inside(folder):
         os.chdir(before)
 
 
+#: A locale that is not Vietnamese, so that the default language is English whatever the machine's.
+ENGLISH = {"LC_ALL": "C.UTF-8", "LC_MESSAGES": None, "LANG": "C.UTF-8"}
+
+
 def _init(tmp_path, *args, input=None):
     runner = CliRunner()
     with _inside(tmp_path) as folder:
-        result = runner.invoke(cli, ["init", *args], input=input)
+        result = runner.invoke(cli, ["init", *args], input=input, env=ENGLISH)
         files = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.yaml")}
         check = runner.invoke(cli, ["check", "--no-cache", *[str(folder / n) for n in files]]) if files else None
     return result, files, check
@@ -87,7 +91,7 @@ def test_an_existing_file_is_never_overwritten(tmp_path):
     runner = CliRunner()
     with _inside(tmp_path) as folder:
         (folder / "kpi-plan.yaml").write_text("mine\n")
-        result = runner.invoke(cli, ["init", "--yes"])
+        result = runner.invoke(cli, ["init", "--yes"], env=ENGLISH)
         assert result.exit_code == 2
         assert "already exists" in result.output and len(result.output.strip().splitlines()) == 1
         assert (folder / "kpi-plan.yaml").read_text() == "mine\n"
@@ -98,7 +102,7 @@ def test_bad_flags_are_one_line_errors(tmp_path):
     with _inside(tmp_path):
         for args, text in ((["--goals", "sales"], "not a goal"), (["--currency", "NPS"], "ISO 4217"),
                            (["--start", "2027-06-01", "--end", "2027-01-01"], "before it starts")):
-            result = runner.invoke(cli, ["init", "--yes", *args])
+            result = runner.invoke(cli, ["init", "--yes", *args], env=ENGLISH)
             assert result.exit_code == 2 and text in result.output, result.output
 
 
@@ -130,3 +134,11 @@ def test_readme_init_commands_write_files_that_pass_check(tmp_path):
         for file in files:  # each on its own: the English and Vietnamese examples share their ids
             check = runner.invoke(cli, ["check", "--no-cache", file])
             assert check.exit_code == 0 and "0 warnings" in check.output, check.output
+
+
+def test_a_vietnamese_locale_asks_in_vietnamese(tmp_path):
+    runner = CliRunner()
+    with _inside(tmp_path) as folder:
+        result = runner.invoke(cli, ["init"], input="\n" * 8, env={"LC_ALL": None, "LC_MESSAGES": None, "LANG": "vi_VN.UTF-8"})
+        assert result.exit_code == 0 and "Phòng ban [marketing]" in result.output
+        assert "# Bước 1" in (folder / "kpi-plan.yaml").read_text(encoding="utf-8")

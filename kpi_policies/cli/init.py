@@ -245,6 +245,19 @@ def render(kind: str, context: dict) -> str:
     return env.get_template(f"init-{kind}.yaml.j2").render(**context)
 
 
+def _default_lang() -> str:
+    """``vi`` or ``en``: the command line's own ``--lang`` when it has one, else the locale."""
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.find_root().params.get("lang") if ctx is not None else None
+    if chosen in ("vi", "en"):
+        return chosen
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "vi" if value.lower().startswith("vi") else "en"
+    return "en"
+
+
 def _choose_goals(default: tuple[str, ...], lang: str) -> list[str]:
     types = list(GOAL_KPIS)
     titles = TEXT[lang]["goal_titles"]
@@ -290,7 +303,9 @@ def _parse_goals(answer: str) -> list[str]:
 @click.command(name="init")
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("--strategy", "is_strategy", is_flag=True, help="Write a company strategy (kind: Strategy) instead of a department's KPI plan.")
-@click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True, help="Language of the template's text and comments.")
+@click.option("--lang", type=click.Choice(["en", "vi"]), default=None,
+              help="Language of the questions and of the template's text and comments. Default: the language chosen for "
+                   "the whole command line, else vi when the locale is Vietnamese (LANG=vi_VN.UTF-8), else en.")
 @click.option("--department", default=None, help="Department whose plan this is. Default: marketing.")
 @click.option("--owner", default=None, help="Who owns the plan (and its outcome KPIs). Default: head-of-marketing (ceo for a strategy).")
 @click.option("--start", type=IsoDate(), default=None, help="First day of the period. Default: next year from October on, else the first day of this month.")
@@ -317,6 +332,7 @@ def init_command(file, is_strategy, lang, department, owner, start, end, goals, 
     """
     from kpi_policies.units import is_currency_code
 
+    lang = lang or _default_lang()
     kind = "strategy" if is_strategy else "plan"
     file = file or ("strategy.yaml" if is_strategy else "kpi-plan.yaml")
     if os.path.exists(file):
