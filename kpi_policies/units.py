@@ -43,7 +43,7 @@ def _fold(text: str) -> str:
 
 
 #: Ways of writing the Vietnamese đồng (folded) -> the code to write.
-_DONG = {"₫", "d", "dong", "vnd", "vnđ", "dong viet nam", "viet nam dong", "vietnam dong", "vn dong"}
+_DONG = {"₫", "dong", "vnd", "vnđ", "dong viet nam", "viet nam dong", "vietnam dong", "vn dong"}
 #: Multipliers people put in the unit (folded) -> (factor, word as written in Vietnamese and English).
 _SCALES = {
     "k": (1_000, "nghìn / thousand"), "nghin": (1_000, "nghìn"), "ngan": (1_000, "ngàn"), "thousand": (1_000, "thousand"),
@@ -64,8 +64,9 @@ def currency_in_words(unit: str) -> tuple[str, int] | None:
     """
     if is_currency_code(unit):
         return None
-    folded = _fold(unit)
-    words = folded.replace("₫", " ₫ ").split()
+    raw = unit.strip().lower().replace("₫", " ₫ ").split()
+    folded = " ".join("₫" if w in ("đ", "₫") else _fold(w) for w in raw)  # "đ" is the đồng; a plain "d" may mean days
+    words = folded.split()
     if not words:
         return None
     factor = 1

@@ -146,6 +146,11 @@ def test_dong_written_in_words_is_answered_with_the_form_to_write(unit, wanted):
     assert kf003 and wanted in kf003[0].message
 
 
+@pytest.mark.parametrize("unit", ["d", "days", "m", "k", "count", "percent", "tr"])
+def test_units_that_are_not_money_get_no_currency_hint(unit):
+    assert unit_hint(unit) is None
+
+
 def test_goal_types_include_market_share_profitability_and_satisfaction_and_are_extensible(tmp_path):
     assert {"market_share", "profitability", "customer_satisfaction"} <= set(BUILTIN_GOAL_TYPES)
     found = _findings("goals:\n  - {id: G-SALES, title: Grow online sales, type: market_share}\n")
