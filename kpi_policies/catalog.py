@@ -57,6 +57,7 @@ class DefinitionChange(BaseModel):
 
     date: str
     change: str
+    comparable: bool = False
 
 
 class Metric(BaseModel):

@@ -84,9 +84,15 @@ def test_every_metric_has_a_role_and_a_vietnamese_name():
 
 
 def test_definition_changes_are_dated():
-    views = {c.date for c in CATALOG.metrics["video_views"].definition_changes}
-    assert "2025-03-31" in views
-    assert "2024-03" in {c.date for c in CATALOG.metrics["conversion_rate"].definition_changes}
+    (views,) = CATALOG.metrics["video_views"].definition_changes
+    assert views.date == "2025-03-31" and not views.comparable
+    (key_events,) = CATALOG.metrics["conversion_rate"].definition_changes
+    assert key_events.date == "2024-03" and key_events.comparable  # a rename: counted as before
+
+
+def test_a_renamed_metric_does_not_make_its_baseline_incomparable():
+    found = _findings("kpis:\n  - id: KPI-CONVERSION\n    baseline: {value: 2.1, period: 2023}\n")
+    assert "FE010" not in [f.rule_id for f in found]
 
 
 @pytest.mark.parametrize("written,meant", [

@@ -459,25 +459,32 @@ class BaselineBeforeDefinitionChange(Rule):
     A target is compared with its baseline (docs/domain.md, step 3), which only
     works when both are counted the same way. Platforms change their
     definitions: YouTube Shorts count every start or replay as a view since
-    2025-03-31 (the old count is "engaged views"), and GA4 replaced
-    conversions with key events in March 2024. A baseline measured before such
-    a date, for a target due after it, is not comparable: re-measure the
+    2025-03-31 (the old count is "engaged views"). A baseline measured before
+    such a date, for a target due after it, is not comparable: re-measure the
     baseline under the new definition, or explain in `target.justification`
     how it was converted. The catalog records the dates
-    (`definition_changes`; `kpi-policies explain METRIC_ID`).
+    (`definition_changes`; `kpi-policies explain METRIC_ID`); a change of name
+    only, such as GA4's conversions becoming key events in March 2024, is
+    marked `comparable` and not reported.
 
     ## Fails
     ```yaml
     kpis:
       - id: KPI-CONVERSION
-        baseline: {value: 2.1, period: 2023}   # before GA4's key events (2024-03)
+        metric: video_views
+        unit: count
+        baseline: {value: 900000, period: 2024}   # before Shorts views changed (2025-03-31)
+        target: {value: 1000000, due: 2027-12-31}
     ```
 
     ## Passes
     ```yaml
     kpis:
       - id: KPI-CONVERSION
-        baseline: {value: 2.1, period: 2026}
+        metric: video_views
+        unit: count
+        baseline: {value: 900000, period: 2026}
+        target: {value: 1000000, due: 2027-12-31}
     ```
     """
 
@@ -500,6 +507,8 @@ class BaselineBeforeDefinitionChange(Rule):
             if start is None or until is None:
                 continue
             for change in metric.definition_changes:
+                if change.comparable:
+                    continue
                 changed = _baseline_start(change.date)
                 if changed is not None and start < changed <= until:
                     yield Violation(kpi.path + ("baseline", "period"),
