@@ -634,7 +634,8 @@ def _syntax_message(exc: MarkedYAMLError, text: str = "") -> tuple[str, bool]:
     raw = f"{context}: {problem}" if context else problem
     hint, at_opening = None, False
     if "'\\t'" in problem or ("cannot start any token" in problem and _char_at(text, exc.problem_mark) == "\t"):
-        hint = "a tab character: YAML indents with spaces, not tabs"
+        return ("a tab character here: YAML indents with spaces only; replace the tab with spaces, "
+                "2 per level, so this line lines up with the keys of its level"), False
     elif "flow sequence" in context or "flow mapping" in context:
         opener, closer, what = ("[", "]", "list") if "sequence" in context else ("{", "}", "mapping")
         hint = f"the {what} opened with '{opener}' here is not closed: add '{closer}' at its end, or quote a value that holds ',' or ':'"

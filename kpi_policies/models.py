@@ -19,7 +19,7 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Direction = Literal["increase", "decrease", "maintain"]
-GoalType = Literal["sales_growth", "brand_awareness", "cost_efficiency", "customer_retention", "lead_generation"]
+GoalType = str  # built in: kpi_policies.catalog.BUILTIN_GOAL_TYPES; a policy adds its own
 
 
 class _Model(BaseModel):
@@ -141,6 +141,7 @@ class Kpi(_Model):
     drivers: list[str] = Field(default_factory=list)
     formula: Optional[str] = None
     contributes_to: Optional[str] = None
+    weight: Optional[float] = None
     measurement: Optional[Measurement] = None
     review: Optional[Review] = None
 

@@ -2,10 +2,13 @@
 
 A pack may ``extends:`` other packs, by path (relative to the pack) or by the
 name of a built-in pack (``recommended``: ``rules/default.yaml``, ``strict``:
-``rules/strict.yaml``). Parents apply first, then the pack itself:
+``rules/strict.yaml``, ``vietnam``: ``rules/vietnam.yaml``, the channels
+Vietnamese teams measure on). Parents apply first, then the pack itself:
 
 - ``tools`` and ``metrics`` add to the registry of approved tools and to the
   metric catalog (an entry with the same id replaces the inherited one);
+- ``goal_types`` add business goal types to the built-in ones (market share,
+  profitability, customer satisfaction and the five of the method);
 - ``select`` (rule ids or family prefixes; replaces the parent's) and
   ``ignore`` (adds to the parent's) choose the rules, as in Ruff;
 - ``rules`` set per rule ``severity``, ``enabled``, ``enforcement``
@@ -39,7 +42,7 @@ from kpi_policies.resources import data_dir
 from kpi_policies.selectors import any_matches
 from kpi_policies.result import Severity
 
-BUILTIN_PACKS = {"recommended": "default.yaml", "strict": "strict.yaml"}
+BUILTIN_PACKS = {"recommended": "default.yaml", "strict": "strict.yaml", "vietnam": "vietnam.yaml"}
 
 
 class PolicyError(Exception):
@@ -58,6 +61,20 @@ class Tool(BaseModel):
     id: str
     name: str
     measures: list[str] = Field(default_factory=list)
+
+
+class GoalType(BaseModel):
+    """A business goal type a policy adds (``goal_types:``).
+
+    Attributes:
+        id: Id used in ``goals[].type`` and in metrics' ``goal_types``.
+        name: Display name.
+        name_vi: Vietnamese name.
+    """
+
+    id: str
+    name: str
+    name_vi: Optional[str] = None
 
 
 class RuleSetting(BaseModel):
@@ -121,6 +138,7 @@ class Policy:
         id: Id of the pack applied last.
         sources: Pack files read, parents first.
         tools: Approved measurement tools by id.
+        goal_types: Business goal types the policy adds to the built-in ones, by id.
         metrics: Metrics added to the catalog, as plain data (validated by the catalog).
         relations: Relations added to the catalog's, as plain data (rule family DR).
         base: The top-level layer (selection and rule settings).
@@ -136,6 +154,7 @@ class Policy:
     tools: dict[str, Tool] = field(default_factory=dict)
     metrics: dict[str, dict] = field(default_factory=dict)
     relations: list[dict] = field(default_factory=list)
+    goal_types: dict[str, GoalType] = field(default_factory=dict)
     base: Layer = field(default_factory=Layer)
     overrides: list[Layer] = field(default_factory=list)
     suppressions: list[PolicySuppression] = field(default_factory=list)
@@ -148,6 +167,14 @@ class Policy:
         """Top-level rule settings by rule id."""
         return self.base.rules
 
+    def known_goal_types(self) -> dict[str, tuple[str, str | None]]:
+        """Goal type id -> (name, Vietnamese name): the built-in types, then the policy's."""
+        from kpi_policies.catalog import BUILTIN_GOAL_TYPES
+
+        out: dict[str, tuple[str, str | None]] = dict(BUILTIN_GOAL_TYPES)
+        out.update({k: (v.name, v.name_vi) for k, v in self.goal_types.items()})
+        return out
+
     @property
     def digest(self) -> str:
         """sha256 (hex) of the effective settings: changes whenever the policy does."""
@@ -155,6 +182,7 @@ class Policy:
             "tools": {k: v.model_dump() for k, v in sorted(self.tools.items())},
             "metrics": self.metrics,
             "relations": self.relations,
+            **({"goal_types": {k: v.model_dump() for k, v in sorted(self.goal_types.items())}} if self.goal_types else {}),
             "layers": [_layer_dump(layer) for layer in [self.base, *self.overrides]],
             "suppressions": [s.__dict__ for s in self.suppressions],
             "plugins": sorted(self.plugins),
@@ -306,6 +334,9 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
     for i, tool in enumerate(pack.get("tools", [])):
         policy.tools[tool["id"]] = Tool.model_validate(tool)
         policy.origins[("tools", tool["id"])] = (path, doc, ("tools", i))
+    for i, goal_type in enumerate(pack.get("goal_types", [])):
+        policy.goal_types[goal_type["id"]] = GoalType.model_validate(goal_type)
+        policy.origins[("goal_types", goal_type["id"])] = (path, doc, ("goal_types", i))
     for i, metric in enumerate(pack.get("metrics", [])):
         policy.metrics[metric["id"]] = metric
         policy.origins[("metrics", metric["id"])] = (path, doc, ("metrics", i))

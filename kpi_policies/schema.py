@@ -284,6 +284,37 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _at(root: Any, path: tuple) -> Any:
+    """The value at ``path`` in ``root``, or ``None``."""
+    node = root
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _resolve(schema: dict, root: Any) -> dict:
+    """Follow a local ``$ref`` of the document kind's bundled schema."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    kind = root.get("kind") if isinstance(root, dict) else None
+    if not isinstance(ref, str) or not ref.startswith("#/") or kind not in SCHEMA_FILES:
+        return schema if isinstance(schema, dict) else {}
+    node: Any = load_schema(SCHEMA_FILES[kind])
+    for part in ref[2:].split("/"):
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, dict) else {}
+
+
+def _empty_owner(schema: dict, value: dict, key: str, root: Any) -> str | None:
+    """The empty sibling of ``key`` that ``key`` belongs under (an indentation slip), or ``None``."""
+    for name, sub in schema.get("properties", {}).items():
+        if name in value and value[name] is None and key in _resolve(sub, root).get("properties", {}):
+            return name
+    return None
+
+
 def _split_hint(key: str) -> str:
     """A hint for keys that come from a value split at a comma inside ``{...}``."""
     if key.strip().isdigit():
@@ -309,25 +340,52 @@ def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[Sche
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         extras = [k for k in value if k not in allowed and not k.startswith("x-")] if isinstance(value, dict) else []
-        return [
-            SchemaError(path + (k,), f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}"
-                        + _split_hint(k),
-                        on_key=True, rule_id="S003")
-            for k in extras
-        ]
+        out = []
+        for k in extras:
+            owner = _empty_owner(error.schema, value, k, root)
+            if owner:
+                out.append(SchemaError(path + (k,), f"'{k}' in {where} belongs under `{owner}:`, which is empty: "
+                                                    f"indent this line under `{owner}:` (2 more spaces than `{owner}:`)",
+                                       on_key=True, rule_id="S003"))
+            else:
+                out.append(SchemaError(path + (k,), f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}"
+                                       + _split_hint(k), on_key=True, rule_id="S003"))
+        return out
     if kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         names = " or ".join(_TYPE_NAMES.get(t, t) for t in wanted)
-        return [SchemaError(path, f"{where} must be {names}, not {_show(value)}")]
+        if value is None and "array" in wanted and "object" not in wanted and path and isinstance(path[-1], str):
+            return [SchemaError(path, f"{where} is empty: write its items on the lines below `{path[-1]}:`, indented under it, "
+                                      f"each starting with '- ' (or `{path[-1]}: []` for none yet)")]
+        if value is None and "object" in wanted and path and isinstance(path[-1], str):
+            from kpi_policies.authoring import empty_parent
+
+            beside = empty_parent(_at(root, path[:-1]), path[-1], set(error.schema.get("properties", {})))
+            lines = f" ({', '.join(beside)} {'is' if len(beside) == 1 else 'are'} written beside it)" if beside else ""
+            return [SchemaError(path, f"{where} is empty: the lines below `{path[-1]}:` must be indented under it{lines}, "
+                                      f"2 more spaces than `{path[-1]}:`")]
+        hint = ""
+        if "number" in wanted or "integer" in wanted:
+            from kpi_policies.authoring import number_hint
+
+            hint = number_hint(value, path, root)
+        return [SchemaError(path, f"{where} must be {names}, not {_show(value)}{hint}")]
     if kind == "enum":
         options = ", ".join(str(o) for o in error.validator_value)
         return [SchemaError(path, f"{where} is {_show(value)}, not one of: {options}{did_you_mean(value, error.validator_value)}")]
     if kind == "const":
         return [SchemaError(path, f"{where} must be {error.validator_value!r}, not {_show(value)}")]
     if kind == "format" and error.validator_value == "date":
-        return [SchemaError(path, f"{where} is {_show(value)}, not a real date in the form YYYY-MM-DD")]
+        from kpi_policies.authoring import date_hint
+
+        return [SchemaError(path, f"{where} is {_show(value)}, not a real date in the form YYYY-MM-DD{date_hint(value)}")]
     if kind == "pattern":
-        return [SchemaError(path, f"{where} {_show(value)} is not a valid id: use letters, digits, '.', '_' or '-', starting with a letter or digit")]
+        hint = ""
+        if path and path[-1] == "metric":
+            from kpi_policies.authoring import metric_hint
+
+            hint = metric_hint(value)
+        return [SchemaError(path, f"{where} {_show(value)} is not a valid id: use letters, digits, '.', '_' or '-', starting with a letter or digit{hint}")]
     if kind == "minLength":
         return [SchemaError(path, f"{where} must not be empty")]
     if kind == "maxLength":

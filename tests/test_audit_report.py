@@ -43,6 +43,7 @@ def shop_plan() -> str:
     text = text.replace("tool: crm, source: CRM monthly revenue report", "tool: my-spreadsheet, source: CRM monthly revenue report")
     aov = f"""  - id: KPI-AOV
     name: '{HOSTILE_NAME}'
+    owner: head-of-marketing
     objective: OBJ-REVENUE
     metric: average_order_value
     unit: VND

@@ -108,7 +108,7 @@ def test_a_record_approved_by_the_owner_or_dated_before_the_change_does_not_coun
     path.write_text(path.read_text() + NEW_ENTRY.format(approver="head-of-marketing"), encoding="utf-8")
     code, findings, _ = _check(repo, "--base", "HEAD")
     assert code == 1
-    assert "approved by head-of-marketing, the plan's owner" in _ch(findings)[0]["message"]
+    assert "approved by head-of-marketing, the KPI's owner" in _ch(findings)[0]["message"]  # owner of the KPI and of the plan
     path.write_text(path.read_text().replace("approved_by: head-of-marketing\n", "approved_by: ceo\n")
                     .replace("  - date: 2027-04-08", "  - date: 2027-03-01"), encoding="utf-8")
     code, findings, _ = _check(repo, "--base", "HEAD")

@@ -323,10 +323,10 @@ def test_plugin_rule_findings_in_sarif_and_junit(plugin_venv, repo):
     import xml.etree.ElementTree as ET
 
     write(repo / "p.yaml", POLICY_HEAD + "plugins: [example]\n")
-    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN)
+    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("    owner: web-team-lead\n", ""))  # a KPI with no owner
     run = lambda *args: subprocess.run([str(plugin_venv), *args], cwd=repo, capture_output=True, text=True)
     proc = run("check", *AS_OF, "--policy", "p.yaml", "--format", "sarif", "plans")
-    assert proc.returncode == 0 and "internal error" not in proc.stderr, proc.stderr
+    assert proc.returncode in (0, 1) and "internal error" not in proc.stderr, proc.stderr
     log = json.loads(proc.stdout)["runs"][0]
     (rule,) = [r for r in log["tool"]["driver"]["rules"] if r["id"] == "EX001"]
     assert rule["name"] == "example.kpi-owner" and rule["help"]["text"].startswith("EX001 example.kpi-owner (warning)")
@@ -339,8 +339,8 @@ def test_example_plugin_in_a_real_virtual_environment(plugin_venv, repo):
     exe = str(plugin_venv)
     run = lambda *args: subprocess.run([exe, *args], cwd=repo, capture_output=True, text=True)
     write(repo / "p.yaml", POLICY_HEAD + "plugins: [example]\n")
-    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("    objective: OBJ-REVENUE\n    metric: revenue",
-                                                                     "    objective: OBJ-REVENUE\n    owner: tbd\n    metric: revenue"))
+    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("    owner: head-of-marketing\n", "    owner: tbd\n")
+                                              .replace("    owner: web-team-lead\n", ""))
     # not named: not loaded
     assert "EX001" not in run("rules").stdout
     assert "EX001" not in run("check", *AS_OF, "plans").stdout

@@ -61,12 +61,26 @@ def test_readme_explain_sample_is_real():
     assert proc.stdout.startswith(shown)
 
 
+def _logged(sample: str) -> str:
+    """The README's sample plan with March's reviews logged (revenue = orders × average order value)."""
+    logged = sample.replace("      log: []", "      log: [{date: 2027-03-31, actual: 4420000000}]", 1)
+    logged = logged.replace("log: []}", "log: [{date: 2027-03-31, actual: 7250}]}", 1)
+    logged = logged.replace("log: []}", "log: [{date: 2027-03-31, actual: 609700}]}", 1)
+    assert "log: []" not in logged.split("initiatives:")[0]
+    return logged
+
+
 def test_readme_sample_plan_passes(tmp_path):
     sample = re.search(r"```yaml\n(# yaml-language-server.*?)\n```", README, re.S).group(1)
     (tmp_path / "plans").mkdir()
     (tmp_path / "schemas").mkdir()
     plan = tmp_path / "plans" / "sample.yaml"
-    plan.write_text(sample.replace("  strategy: company-2027          # optional: a Strategy whose goals objectives may serve\n", ""))
+    plan.write_text(sample)
+    # its first check, on a day the plan is being written (before its period starts)
+    proc = run_cli("check", "--as-of", "2026-12-01", str(plan), cwd=tmp_path)
+    assert proc.returncode == 0 and "0 errors, 0 warnings" in proc.stdout, proc.stdout
+    # with reviews logged, it stays clean once the period runs
+    plan.write_text(_logged(sample))
     proc = run_cli("check", "--as-of", "2027-04-10", str(plan), cwd=tmp_path)
     assert proc.returncode == 0 and "0 errors, 0 warnings" in proc.stdout, proc.stdout
 
@@ -88,10 +102,10 @@ def test_readme_sample_policy_and_configuration_load(tmp_path):
 def test_readme_driver_sample_is_real():
     """The sample plan with the average order value target at +3%: the target-identity finding, with both back-solved figures."""
     sample = re.search(r"```yaml\n(# yaml-language-server.*?)\n```", README, re.S).group(1)
-    text = sample.replace("  strategy: company-2027          # optional: a Strategy whose goals objectives may serve\n", "")
-    assert "target: {value: 628600, due: 2027-12-31}" in text
+    assert "target: {value: 628600, due: 2027-12-31}" in sample
     example = ROOT / "docs" / "examples" / "sample-plan-aov-3pct.yaml"
-    assert example.read_text() == text.replace("value: 628600, due", "value: 618000, due"), "the example is the README's sample plan"
+    expected = _logged(sample).replace("value: 628600, due", "value: 618000, due")
+    assert example.read_text(encoding="utf-8") == expected, "the example is the README's sample plan, reviews logged"
     command = "kpi-policies check --as-of 2027-04-10 docs/examples/sample-plan-aov-3pct.yaml"
     proc = run_cli(*command.split()[1:], cwd=ROOT)
     assert proc.stdout.rstrip("\n") == _block_after(command)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kpi_policies.engine import Engine
@@ -77,9 +79,18 @@ def test_explain_unknown_rule_is_a_usage_error_with_a_hint():
     assert "did you mean" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_explain_reference_prints_a_plan_that_passes():
+def test_explain_reference_prints_a_plan_that_passes(tmp_path):
     proc = run_cli("explain", "--reference")
     assert proc.returncode == 0 and "kind: KpiPlan" in proc.stdout
+    (tmp_path / "reference.yaml").write_text(proc.stdout)
+    first = run_cli("check", "--no-cache", "--as-of", "2026-12-03", "reference.yaml", cwd=tmp_path)
+    assert first.returncode == 0 and "0 errors, 0 warnings" in first.stdout, first.stdout
+    # with the review logs uncommented it is the plan the examples are judged against
+    logged = re.sub(r"# (- \{date)", r"\1", proc.stdout).replace("# log:", "log:")
+    (tmp_path / "reference.yaml").write_text(logged)
+    assert load_text(logged).data == load_text(REFERENCE_PLAN).data
+    judged = run_cli("check", "--no-cache", "--as-of", EXAMPLE_AS_OF.isoformat(), "reference.yaml", cwd=tmp_path)
+    assert judged.returncode == 0 and "0 errors, 0 warnings" in judged.stdout, judged.stdout
 
 
 def test_rules_lists_every_rule():

@@ -166,7 +166,7 @@ def test_messages_name_objects_by_id_and_count_from_one():
     text = REFERENCE_PLAN.replace("due: 2027-12-31}", "due: 31/12/2027}", 1).replace(
         "        - {date: 2027-03-31, actual: 2.2}", "        - {date: 2027-03-31, actual: 2.2}\n        - {date: 2027-02-30, actual: 2.2}")
     messages = [f[3] for f in findings_of(text) if f[0] == "S001"]
-    assert "KPI KPI-REVENUE: target.due is '31/12/2027', not a real date in the form YYYY-MM-DD" in messages
+    assert "KPI KPI-REVENUE: target.due is '31/12/2027', not a real date in the form YYYY-MM-DD: dates are written year first, `2027-12-31`" in messages
     assert "KPI KPI-CONVERSION: review.log #2.date is '2027-02-30', not a real date in the form YYYY-MM-DD" in messages
 
 

@@ -36,6 +36,7 @@ from kpi_policies.audit.numbers import _iso, _number
 from kpi_policies.audit.history import plan_history
 from kpi_policies.audit.outcomes import OUTCOMES, _rule_docs, rule_outcomes
 from kpi_policies.audit.progress import kpi_progress
+from kpi_policies.audit.weights import weighted_completion
 from kpi_policies.audit.register import suppression_register
 from kpi_policies.audit.snippets import _text_lines, snippet
 from kpi_policies.result import FileResult, RunResult, Severity
@@ -83,6 +84,7 @@ def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dic
         start = model.metadata.period.start if model.metadata.period else None
         out["kpis"] = [kpi_progress(k, start) for k in model.kpis]
         out["history"] = plan_history(fr.path, model) if fr.sha256 else None  # only for files read from disk
+        out["weighted_completion"] = weighted_completion(model.kpis, out["kpis"])
     elif model is not None and fr.kind == "Strategy":
         counts = _object_counts(fr.findings)
         out["goals"] = [{"id": g.id, "title": g.title, "type": g.type, "findings": counts.get(("goal", g.id), [0, 0])[0],

@@ -79,5 +79,7 @@ def render_markdown(report: dict) -> str:
                            f"| {_cell(num(k['latest']['actual'], k['unit'])) if k['latest'] else 'none'} "
                            f"| {_cell(num(k['target']['value'], k['unit'])) if k['target'] else 'none'} "
                            f"| {pct(k['share'])} | {STATUS_WORDS[k['status']]} |")
+            if doc.get("weighted_completion"):
+                out += ["", f"Weighted completion (KPI weights): {_cell(doc['weighted_completion']['text'])}"]
         out += history_markdown(doc)
     return "\n".join(out) + "\n"

@@ -30,7 +30,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--as-of", type=IsoDate(), default=None, help="Judge time-dependent rules (overdue reviews, expiring suppressions) as of this day. Default: today.")
-@click.option("--policy", "policy_path", default=None, help="A policy pack (kind: Policy) or built-in pack name (recommended, strict). Default: the project configuration's, else recommended.")
+@click.option("--policy", "policy_path", default=None, help="A policy pack (kind: Policy) or built-in pack name (recommended, strict, vietnam). Default: the project configuration's, else recommended.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["text", "json", "github", "sarif", "junit", "markdown"]),
               help="Report format (default: text). Repeat with --output to write several reports in one run.")
 @click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
@@ -96,7 +96,7 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
     else:
         result = engine.run(files, baseline=baseline, jobs=jobs, cache=cache)
     if base_ref:  # plans in force deleted since the base (CH005)
-        result.files += removed_plans(engine, paths, result)
+        result.files += removed_plans(engine, run.targets or [], result)
     for fmt, output in pairs:
         _emit(render(fmt, result, **({"shard": shard_info} if fmt == "json" and shard_info else {})), output)
     if write_baseline:
@@ -223,13 +223,17 @@ def rules_command(fmt, policy_path) -> None:
 @click.option("--reference", is_flag=True, help="Print the reference plan that rule examples are written against.")
 @click.option("--policy", "policy_path", default=None, help="Also explain the rules of the plugins this policy loads.")
 def explain(rule_id, reference, policy_path) -> None:
-    """Print the documentation of RULE_ID: why it matters, parameters, an example that fails and one that passes."""
+    """Print the documentation of RULE_ID: why it matters, parameters, an example that fails and one that passes.
+
+    Given a metric id of the catalog instead (e.g. `cost_per_lead`), print the metric's definition.
+    """
     from kpi_policies.docs import explain_text
-    from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
     from kpi_policies.rules.registry import UnknownRuleError, get_rule
 
     if reference:
-        click.echo(REFERENCE_PLAN + "\n---\n# the strategy examples may refer to (metadata.strategy: company-2027)\n" + REFERENCE_STRATEGY, nl=False)
+        from kpi_policies.rules.examples import reference_text
+
+        click.echo(reference_text(), nl=False)
         return
     if not rule_id:
         _fail("name a rule id (e.g. `kpi-policies explain GL001`) or pass --reference")
@@ -238,7 +242,10 @@ def explain(rule_id, reference, policy_path) -> None:
     try:
         rule = get_rule(rule_id, _plugins(policy_path))
     except (UnknownRuleError, PluginError) as exc:
-        _fail(exc.args[0])
+        from kpi_policies.cli.metrics import explain_metric
+
+        explain_metric(rule_id, policy_path) or _fail(exc.args[0])
+        return
     click.echo(explain_text(rule))
 
 
@@ -295,10 +302,12 @@ def main() -> None:
 def _register_commands() -> None:
     """Add the commands that live in their own modules."""
     from kpi_policies.cli.diff import diff_command
+    from kpi_policies.cli.init import init_command
     from kpi_policies.cli.merge import merge_command
+    from kpi_policies.cli.metrics import metrics_command
     from kpi_policies.cli.report import report_command
 
-    for command in (report_command, diff_command, merge_command):
+    for command in (report_command, diff_command, merge_command, metrics_command, init_command):
         cli.add_command(command)
 
 

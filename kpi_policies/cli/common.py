@@ -64,6 +64,7 @@ class RunSetup:
     files: list[str]
     engine: Any
     baseline: Any = None
+    targets: list[str] | None = None
 
 
 def absolute(path: str | None) -> str | None:
@@ -142,7 +143,7 @@ def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: b
         baseline = Baseline.read(baseline_file) if baseline_file and not ignore_suppressions else None
     except (DiscoveryError, PolicyError, ConfigError, BaselineError) as exc:
         fail(str(exc))
-    return RunSetup(settings, files, engine, baseline)
+    return RunSetup(settings, files, engine, baseline, targets)
 
 
 #: ``--fail-on`` choices -> the lowest severity rank that makes the exit code 1.

@@ -52,9 +52,8 @@ def removed_plans(engine, paths, result) -> list:
 
     Reported where the file was, on line 1; policy suppressions naming the plan waive it.
     """
-    from kpi_policies.engine.run import _Loaded
-    from kpi_policies.load import Document
-    from kpi_policies.result import FileResult
+    from kpi_policies.engine.waivers import apply_policy
+    from kpi_policies.result import FileResult, Location
 
     from kpi_policies.discover import default_paths
     from kpi_policies.settings import load_settings
@@ -73,13 +72,13 @@ def removed_plans(engine, paths, result) -> list:
         if doc_id in present or old.kind != "KpiPlan" or period is None or not period.contains(engine.as_of):
             continue
         path = os.path.relpath(os.path.join(versions.root, old.path))
-        holder = _Loaded(Document(path=path), FileResult(path=path, kind="KpiPlan", doc_id=doc_id))
-        engine._finding(holder, "CH005", f"plan {doc_id} ({period.start} to {period.end}) is in force but was deleted since "
-                                         f"{versions.describe()}; restore it, or waive this with a policy suppression for "
-                                         f"plan {doc_id} giving the reason and who approved the deletion", line=1, column=1)
-        holder.result.rules_evaluated.append("CH005")
-        out.append(holder.result)
-    return out + engine._suppress_from_policy(out)
+        removed = FileResult(path=path, kind="KpiPlan", doc_id=doc_id)
+        engine.checker.add(removed, "CH005", f"plan {doc_id} ({period.start} to {period.end}) is in force but was deleted since "
+                                             f"{versions.describe()}; restore it, or waive this with a policy suppression for "
+                                             f"plan {doc_id} giving the reason and who approved the deletion", Location())
+        removed.rules_evaluated.append("CH005")
+        out.append(removed)
+    return out + apply_policy(engine.checker, out, engine.ignore_suppressions)
 
 
 # --- computing the diff ------------------------------------------------------

@@ -18,7 +18,7 @@ from kpi_policies.cli.common import IsoDate, emit, prepare_run
 @click.option("--as-of", type=IsoDate(), default=None,
               help="Judge time-dependent rules and waiver expiries as of this day. Default: today.")
 @click.option("--policy", "policy_path", default=None,
-              help="A policy pack (kind: Policy) or built-in pack name (recommended, strict). "
+              help="A policy pack (kind: Policy) or built-in pack name (recommended, strict, vietnam). "
                    "Default: the project configuration's, else recommended.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None,
               help="Count the findings recorded in this baseline file as waived (default: the configured baseline).")

@@ -332,3 +332,187 @@ def _num(value: float) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+class InitiativeDates(Rule):
+    """Initiative dates are outside the plan period, or it ends before it starts.
+
+    ## Why it matters
+    Initiatives are the plan's execution: each has an owner and dates
+    (docs/domain.md, step 5). Work that starts after it ends cannot be
+    scheduled, and work outside the plan period cannot move this plan's
+    drivers before their targets are due (Kaplan and Norton: initiatives move
+    the measures of the same scorecard).
+
+    ## Fails
+    ```yaml
+    initiatives:
+      - {id: INIT-CHECKOUT, start: 2027-06-30, end: 2027-02-01}
+    ```
+
+    ```yaml
+    initiatives:
+      - {id: INIT-CHECKOUT, end: 2028-03-31}
+    ```
+
+    ## Passes
+    ```yaml
+    initiatives:
+      - {id: INIT-CHECKOUT, start: 2027-02-01, end: 2027-06-30}
+    ```
+    """
+
+    id = "FE008"
+    name = "feasibility.initiative-dates"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        period = ctx.plan.metadata.period
+        for initiative in ctx.plan.initiatives:
+            label = initiative.id or f"at initiatives[{initiative.path[-1]}]"
+            if initiative.start and initiative.end and initiative.end < initiative.start:
+                yield Violation(initiative.path + ("end",),
+                                f"initiative {label} ends {initiative.end.isoformat()}, before it starts ({initiative.start.isoformat()}): "
+                                f"swap `start` and `end` or fix one of them")
+                continue
+            if period is None or period.start is None or period.end is None:
+                continue
+            for key in ("start", "end"):
+                day = getattr(initiative, key)
+                if day is not None and not period.contains(day):
+                    side = "after the plan period ends" if day > period.end else "before the plan period starts"
+                    yield Violation(initiative.path + (key,),
+                                    f"initiative {label} {'starts' if key == 'start' else 'ends'} {day.isoformat()}, {side} "
+                                    f"({period.start.isoformat()} to {period.end.isoformat()})")
+
+
+class WeightsNotHundred(Rule):
+    """KPI weights do not add up to 100, or some KPIs have none.
+
+    ## Why it matters
+    A plan may weigh its KPIs (`weight`, trọng số, in percent) to score the
+    plan as the sum of weight x each KPI's completion, as Vietnamese KPI
+    templates do. The score is only a completion rate when every KPI has a
+    weight and the weights add up to 100; otherwise a KPI silently counts for
+    nothing, or the rate can pass 100% with every KPI short of its target.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-REVENUE
+        weight: 60
+      - id: KPI-CONVERSION
+        weight: 30                 # 60 + 30 = 90
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-REVENUE
+        weight: 60
+      - id: KPI-CONVERSION
+        weight: 40
+    ```
+    """
+
+    id = "FE009"
+    name = "feasibility.weights-not-hundred"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        kpis = list(ctx.kpis())
+        weighted = [k for k in kpis if k.weight is not None]
+        if not weighted:
+            return
+        for kpi in kpis:
+            if kpi.weight is None:
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no `weight`, while other KPIs of the plan do: give it one "
+                                          f"(0 if it does not count)", missing=kpi.path + ("weight",))
+        total = sum(k.weight for k in weighted)
+        if abs(total - 100) > 0.01:
+            parts = " + ".join(f"{k.weight:g}" for k in weighted)
+            yield Violation(weighted[0].path + ("weight",),
+                            f"the KPI weights add up to {total:g} ({parts}), not 100: change them so that they total 100")
+
+
+def _baseline_start(period) -> "dt.date | None":
+    """First day of a baseline period written as a year (2026), ``YYYY-MM``, ``YYYY-MM-DD``, ``YYYY-Qn`` or ``YYYY-Hn``."""
+    import datetime as dt
+    import re
+
+    text = str(period).strip() if period is not None and not isinstance(period, bool) else ""
+    m = re.fullmatch(r"(\d{4})(?:-(?:(\d{2})(?:-(\d{2}))?|Q([1-4])|H([12])))?", text, re.I)
+    if not m:
+        return None
+    year, month, day, quarter, half = m.groups()
+    month = int(month) if month else (3 * int(quarter) - 2 if quarter else (6 * int(half) - 5 if half else 1))
+    try:
+        return dt.date(int(year), month, int(day) if day else 1)
+    except ValueError:
+        return None
+
+
+class BaselineBeforeDefinitionChange(Rule):
+    """Baseline was measured before the platform changed how the metric is counted.
+
+    ## Why it matters
+    A target is compared with its baseline (docs/domain.md, step 3), which only
+    works when both are counted the same way. Platforms change their
+    definitions: YouTube Shorts count every start or replay as a view since
+    2025-03-31 (the old count is "engaged views"). A baseline measured before
+    such a date, for a target due after it, is not comparable: re-measure the
+    baseline under the new definition, or explain in `target.justification`
+    how it was converted. The catalog records the dates
+    (`definition_changes`; `kpi-policies explain METRIC_ID`); a change of name
+    only, such as GA4's conversions becoming key events in March 2024, is
+    marked `comparable` and not reported.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        metric: video_views
+        unit: count
+        baseline: {value: 900000, period: 2024}   # before Shorts views changed (2025-03-31)
+        target: {value: 1000000, due: 2027-12-31}
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        metric: video_views
+        unit: count
+        baseline: {value: 900000, period: 2026}
+        target: {value: 1000000, due: 2027-12-31}
+    ```
+    """
+
+    id = "FE010"
+    name = "feasibility.baseline-before-definition-change"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context, params):
+        import datetime as dt
+
+        for kpi in ctx.kpis():
+            metric = ctx.catalog.get(kpi.metric)
+            if metric is None or kpi.baseline is None or not metric.definition_changes:
+                continue
+            if kpi.target is not None and not is_blank(kpi.target.justification):
+                continue
+            start = _baseline_start(kpi.baseline.period)
+            period = ctx.plan.metadata.period
+            until = (kpi.target.due if kpi.target and kpi.target.due else None) or (period.end if period else None)
+            if start is None or until is None:
+                continue
+            for change in metric.definition_changes:
+                if change.comparable:
+                    continue
+                changed = _baseline_start(change.date)
+                if changed is not None and start < changed <= until:
+                    yield Violation(kpi.path + ("baseline", "period"),
+                                    f"the baseline of KPI {kpi.id} ({kpi.baseline.period}) was measured before {metric.name} "
+                                    f"changed on {change.date} ({change.change}); re-measure it under the new definition, "
+                                    f"or say how it was converted in `target.justification`")
+                    break
