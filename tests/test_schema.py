@@ -131,7 +131,7 @@ def _compare(model: type[BaseModel], schema: dict, root: dict, where: str):
     if schema.get("type") == "array":
         return _compare(model, schema["items"], root, where + "[]")
     props = schema.get("properties", {})
-    fields = {name: f for name, f in model.model_fields.items() if name not in models.INTERNAL_FIELDS}
+    fields = {f.alias or name: f for name, f in model.model_fields.items() if name not in models.INTERNAL_FIELDS}
     assert set(fields) == set(props) - {"apiVersion", "kind"}, f"{where}: model fields and schema properties differ"
     for name, field in fields.items():
         sub = props[name]
