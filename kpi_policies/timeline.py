@@ -184,11 +184,15 @@ def period_kind(value: Any) -> str | None:
 CADENCE_KIND = {"monthly": "month", "quarterly": "quarter", "semiannual": "half", "annual": "year"}
 
 
+#: A review held this many days before its period's last day still covers that period.
+END_SLACK_DAYS = 3
+
+
 def default_covered(day: dt.date, cadence: str | None) -> Span:
     """The period a review held on ``day`` covers by default: the last full cadence period ended by then.
 
-    A monthly review on 2026-11-30 covers November; one on 2026-12-03 covers
-    November too. Weekly and biweekly reviews cover the 7 or 14 days ending on
+    A monthly review on 2026-11-30 (or 2026-11-28) covers November; one on
+    2026-12-03 covers November too. Weekly and biweekly reviews cover the 7 or 14 days ending on
     the review's day; without a cadence, the day itself.
     """
     cadence = canonical_cadence(cadence)
@@ -196,10 +200,10 @@ def default_covered(day: dt.date, cadence: str | None) -> Span:
     if months is None:
         days = CADENCE_DAYS.get(cadence or "", 1)
         return Span(day - dt.timedelta(days=days - 1), day)
-    # the period containing `day`, if `day` is its last day; else the one before
+    # the period containing `day`, if `day` is one of its last three days; else the one before
     start_month = ((day.month - 1) // months) * months + 1
     span = _months_span(day.year, start_month, months)
-    if day != span.end:
+    if day < span.end - dt.timedelta(days=END_SLACK_DAYS):
         prev = _add_months(span.start, -months)
         span = _months_span(prev.year, prev.month, months)
     return span
@@ -558,6 +562,8 @@ def pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds =
     remaining_days = (window.end - out.actual_through).days if window else 0
     if agg in ("total", "ytd"):
         out.forecast = out.actual * target / out.target_to_date if out.target_to_date else None
+    elif len(period_figs or figs) < 2:
+        out.forecast = None  # one figure shows no trend: judged against the target to date below
     elif agg == "average":
         values = period_figs or figs
         slope = _drift([(f.span.end, f.value) for f in values], thresholds.recent)
@@ -593,10 +599,17 @@ def pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds =
         out.status_text = f"the {'running total' if agg in ('total', 'ytd') else 'latest figure'} {money(out.actual)} is at or beyond the target {money(target)}"
         return out
     if out.forecast_ratio is None:
-        out.status_text = "the forecast cannot be computed from these figures"
-        return out
-    pct = out.forecast_ratio * 100
-    forecast_text = f"forecast {money(out.forecast)} at {window.end.isoformat() if window else 'the due date'}, {pct:.0f}% of the target {money(target)}"
+        to_date = _ratio(out.actual, out.target_to_date, direction) if out.target_to_date else None
+        if to_date is None:
+            out.status_text = "the forecast cannot be computed from these figures"
+            return out
+        pct = to_date * 100
+        forecast_text = (f"one review shows no trend yet: {money(out.actual)} is {pct:.0f}% of the target to date "
+                         f"{money(out.target_to_date)}")
+    else:
+        pct = out.forecast_ratio * 100
+        forecast_text = (f"forecast {money(out.forecast)} at {window.end.isoformat() if window else 'the due date'}, "
+                         f"{pct:.0f}% of the target {money(target)}")
     if pct >= thresholds.on_track:
         out.status = "on_track"
     elif pct >= thresholds.off_track:
