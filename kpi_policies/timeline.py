@@ -560,6 +560,23 @@ def pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds =
         out.attainment_to_date = _ratio(out.actual, out.target_to_date, "increase" if direction == "maintain" else direction)
     # forecast at the end of the window
     remaining_days = (window.end - out.actual_through).days if window else 0
+    gaps_text = ""
+    if agg == "total" and period_figs and window is not None:
+        # a sum is only as complete as the periods logged: compare it with the target of those periods
+        seen, covered, covered_days = set(), 0.0, 0
+        for f in period_figs:
+            lo, hi = max(f.span.start, window.start), min(f.span.end, window.end)
+            if (lo, hi) in seen or hi < lo:
+                continue
+            seen.add((lo, hi))
+            covered_days += (hi - lo).days + 1
+            covered += cumulative_share(kpi, window, hi) - cumulative_share(kpi, window, lo - dt.timedelta(days=1))
+        elapsed_days = (out.actual_through - window.start).days + 1
+        if covered_days < elapsed_days - 3 and covered > 0:
+            out.target_to_date = target * covered
+            out.attainment_to_date = _ratio(out.actual, out.target_to_date, direction)
+            gaps_text = (f"; the figures logged cover {covered_days} of the {elapsed_days} days to "
+                         f"{out.actual_through.isoformat()}, so the pace is judged on those")
     if agg in ("total", "ytd"):
         out.forecast = out.actual * target / out.target_to_date if out.target_to_date else None
     elif len(period_figs or figs) < 2:
@@ -616,7 +633,7 @@ def pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds =
         out.status = "at_risk"
     else:
         out.status = "off_track"
-    out.status_text = forecast_text
+    out.status_text = forecast_text + gaps_text
     return out
 
 

@@ -376,7 +376,10 @@ class BaselinePeriod(Rule):
                 yield Violation(where, f"the baseline of KPI {kpi.id} covers {label}, which does not end before the target's "
                                        f"window starts ({window.start.isoformat()}): a baseline is measured before the plan")
                 continue
-            aggregation, _ = aggregation_of(kpi, ctx.catalog)
+            aggregation, source = aggregation_of(kpi, ctx.catalog)
+            worded = time_word(kpi.name) or time_word(kpi.description)
+            if source == "catalog" and worded:
+                aggregation = worded[1]  # the KPI's own words say otherwise (TR003 asks to declare it)
             if aggregation not in ("total", "ytd", "average"):
                 continue
             if aggregation in ("total", "ytd") and abs(base.days - window.days) > 0.1 * window.days:
