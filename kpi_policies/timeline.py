@@ -511,8 +511,9 @@ def pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds =
       follow that drift to the due date;
     - status: ``not_started`` before the window, ``no_data`` without a
       comparable target or figure (a target against the KPI's direction is
-      never judged), ``reached`` once the target is met (a total or a latest
-      value before the due date; any aggregation at the end), ``missed`` when
+      never judged), ``reached`` once the target is met (a running total
+      before the due date; any aggregation at the end: a level or an average
+      can still fall back), ``missed`` when
       the window ended short, else ``on_track`` / ``at_risk`` / ``off_track``
       as the forecast reaches ``thresholds.on_track`` percent of the target,
       or ``thresholds.off_track``, or less.
@@ -611,10 +612,14 @@ def pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds =
             out.status, out.status_text = ("missed", f"the window ended; the last figure covers up to {out.actual_through.isoformat()} "
                                            f"and the forecast {money(final)} falls short of the target {money(target)}")
         return out
-    if agg in ("total", "ytd", "latest", "non_additive", None) and ratio_now is not None and ratio_now >= 1 - 1e-9 and direction != "maintain":
+    if agg in ("total", "ytd") and ratio_now is not None and ratio_now >= 1 - 1e-9 and direction != "maintain":
         out.status = "reached"
-        out.status_text = f"the {'running total' if agg in ('total', 'ytd') else 'latest figure'} {money(out.actual)} is at or beyond the target {money(target)}"
+        out.status_text = f"the running total {money(out.actual)} is at or beyond the target {money(target)}"
         return out
+    already = ""
+    if agg not in ("total", "ytd", "average") and ratio_now is not None and ratio_now >= 1 - 1e-9 and direction != "maintain":
+        # a level can fall back: it counts as reached only where it stands when the window ends
+        already = f"the latest figure {money(out.actual)} already meets the target {money(target)}; "
     if out.forecast_ratio is None:
         to_date = _ratio(out.actual, out.target_to_date, direction) if out.target_to_date else None
         if to_date is None:
@@ -633,7 +638,7 @@ def pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds =
         out.status = "at_risk"
     else:
         out.status = "off_track"
-    out.status_text = forecast_text + gaps_text
+    out.status_text = already + forecast_text + gaps_text
     return out
 
 
