@@ -218,7 +218,8 @@ class UndeclaredAggregation(Rule):
     annual figure (docs/domain.md, "Time: what a figure covers"; ISO 9001:2015
     6.2.2 e: how results will be evaluated). The plan must say it, so the tool
     does not guess: add `aggregation` (total, ytd, average, latest,
-    non_additive).
+    non_additive). "Per month" on a rate (monthly churn rate) names the
+    rate's own period and is not reported.
 
     ## Fails
     ```yaml
@@ -250,6 +251,8 @@ class UndeclaredAggregation(Rule):
                     continue
                 written, aggregation, meaning = found
                 default, _ = aggregation_of(kpi, ctx.catalog)
+                if default == "latest" and meaning.startswith("a figure per"):
+                    continue  # "monthly churn rate": the rate's own period, not how figures add up
                 now = f"its figures are read as the {AGGREGATION_WORDS[default]} (the metric's default)" if default else \
                     "the tool cannot tell how its figures add up"
                 yield Violation(kpi.path + (field_name,),
