@@ -497,6 +497,16 @@ class PaceThresholds:
 
 
 def pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds = PaceThresholds()) -> Pace:
+    """Attainment and pace (see :func:`_pace`); dates or values beyond what can be computed give ``no_data``."""
+    try:
+        return _pace(kpi, plan_period, catalog, as_of, thresholds)
+    except (OverflowError, ZeroDivisionError, ValueError):
+        agg, source = aggregation_of(kpi, catalog)
+        return Pace(aggregation=agg, aggregation_source=source,
+                    status_text="its dates or values lie beyond what can be computed, so progress is not measured")
+
+
+def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds) -> Pace:
     """Actual to date, attainment, forecast and status of one KPI as of ``as_of``.
 
     - actual to date: the sum of the period figures (``total``), the latest

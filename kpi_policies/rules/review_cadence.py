@@ -302,7 +302,7 @@ class ReviewOverdue(Rule):
                 continue
             try:
                 yield from self._judge(ctx, kpi, cadence, start, end, params, later)
-            except OverflowError:
+            except (OverflowError, ValueError):
                 continue  # dates beyond the year 9999: nothing is overdue
 
     def _judge(self, ctx, kpi, cadence, start, end, params, later):
