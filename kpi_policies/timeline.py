@@ -611,8 +611,8 @@ def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds)
 
     def money(v):
         return f"{_fmt(v)}{unit}" if unit != "%" else f"{_fmt(v)}%"
-    if complete or (ended and agg in ("total", "ytd", "average")):
-        final = out.actual if complete else out.forecast
+    if complete or ended:
+        final = out.actual if complete or out.forecast is None else out.forecast
         ok = _ratio(final, target, direction)
         if ok is not None and ok >= 1 - 1e-9:
             out.status, out.status_text = "reached", f"the target {money(target)} was reached: {money(final)}"
@@ -620,7 +620,9 @@ def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds)
             out.status, out.status_text = "missed", f"the window ended at {money(final)}, short of the target {money(target)}"
         else:
             out.status, out.status_text = ("missed", f"the window ended; the last figure covers up to {out.actual_through.isoformat()} "
-                                           f"and the forecast {money(final)} falls short of the target {money(target)}")
+                                           f"and {'the forecast' if final is out.forecast else 'it'} {money(final)} falls short of the target {money(target)}")
+        if not complete:
+            out.status_text += " (no figure covers the end of the window yet)"
         return out
     if agg in ("total", "ytd") and ratio_now is not None and ratio_now >= 1 - 1e-9 and direction != "maintain":
         out.status = "reached"

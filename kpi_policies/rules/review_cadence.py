@@ -312,23 +312,25 @@ class ReviewOverdue(Rule):
         held = sorted((e for e in kpi.review.log if e.date is not None and e.date <= ctx.as_of), key=lambda e: e.date)
         window_text = (f"while it is tracked ({start.isoformat()} to {end.isoformat()})" if kpi.active is not None and end
                        else "")
+        closing_due = later(end + lag + grace, end) if end is not None else None
         # every gap between consecutive reviews inside the window
         for before, after in zip(held, held[1:]):
             if before.date < start - interval or (end is not None and before.date >= end):
                 continue
             due = later(before.date + interval + grace, before.date)
+            if end is not None and due > end:
+                due = max(due, closing_due)  # the closing review may wait for the books to close
             if after.date > due:
                 yield Violation(after.path + ("date",),
                                 f"KPI {kpi.id} is reviewed {ADVERBS[cadence]}, but no review was held between "
                                 f"{before.date.isoformat()} and {after.date.isoformat()} ({(after.date - before.date).days} days): "
                                 f"one was due by {due.isoformat()} ({params.grace_days} days' grace)")
         last = held[-1] if held else None
-        closing_due = later(end + lag + grace, end) if end is not None else None
         if last is not None and last.date >= start:
             due = later(last.date + interval + grace, last.date)
         else:
             due = later(start + interval + lag + grace, start)
-        if end is None or due < closing_due:
+        if end is None or due <= end:
             if ctx.as_of > due:
                 where = last.path + ("date",) if last else kpi.path + ("review", "cadence")
                 what = (f"was last reviewed on {last.date.isoformat()}" if last and last.date >= start
