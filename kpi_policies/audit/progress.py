@@ -135,9 +135,10 @@ def _period_text(value) -> str | None:
 
 
 def _round(value: float | None) -> float | int | None:
+    """A computed figure as precise as a reader needs: whole numbers from 1,000 up, else 3 significant digits."""
     if value is None:
         return None
-    return _number(round(value, 4) if abs(value) < 1000 else float(round(value)))
+    return _number(float(f"{value:.3g}") if abs(value) < 1000 else float(round(value)))
 
 
 def _share(value: float | None) -> float | None:
