@@ -571,7 +571,7 @@ def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds)
         out.attainment_to_date = _ratio(out.actual, out.target_to_date, "increase" if direction == "maintain" else direction)
     # forecast at the end of the window
     remaining_days = (window.end - out.actual_through).days if window else 0
-    gaps_text = ""
+    gaps_text, partial = "", False
     if agg == "total" and period_figs and window is not None:
         # a sum is only as complete as the periods logged: compare it with the target of those periods
         seen, covered, covered_days = set(), 0.0, 0
@@ -584,6 +584,7 @@ def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds)
             covered += cumulative_share(kpi, window, hi) - cumulative_share(kpi, window, lo - dt.timedelta(days=1))
         elapsed_days = (out.actual_through - window.start).days + 1
         if covered_days < elapsed_days - 3 and covered > 0:
+            partial = True
             out.target_to_date = target * covered
             out.attainment_to_date = _ratio(out.actual, out.target_to_date, direction)
             gaps_text = (f"; the figures logged cover {covered_days} of the {elapsed_days} days to "
@@ -605,7 +606,7 @@ def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds)
     out.forecast_ratio = _ratio(out.forecast, target, direction)
     ratio_now = _ratio(out.actual, target, direction)
     ended = window is not None and as_of > window.end
-    complete = window is not None and out.actual_through >= window.end
+    complete = window is not None and out.actual_through >= window.end and not partial
     unit = f" {kpi.unit}" if kpi.unit and kpi.unit not in ("count", "ratio") else ""
     unit = "%" if kpi.unit == "percent" else unit
 
