@@ -82,6 +82,7 @@ def test_an_average_is_the_mean_of_the_periods_not_the_latest_peak(phasing, targ
 @pytest.mark.parametrize("phasing,target_to_date", [
     (None, 1000 + 200 * 180 / 364),                                     # the straight path from the baseline
     ({"milestones": [{"due": "2027-06-30", "value": 1150}]}, 1150),
+    (PROFILE, 1000 + 200 * 180 / 364),                                  # a seasonal profile phases totals only
 ])
 def test_a_latest_value_is_judged_on_its_path_and_counts_as_reached_only_at_the_end(aggregation, phasing, target_to_date):
     result = judge(kpi(aggregation, LEVELS, phasing))
@@ -341,3 +342,18 @@ def test_this_repositorys_plans_as_of_2026_12_03():
     assert sum(statuses.values()) == data["summary"]["kpis"]
     html = run_cli("report", "plans", "--as-of", "2026-12-03", "--format", "html", cwd=ROOT).stdout
     assert f"{statuses['reached'] + statuses['on_track']} <span class=\"of\">of {data['summary']['kpis']}</span>" in html
+
+
+def test_a_target_against_the_direction_is_not_shown_as_reached_in_any_report_format(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "plans").mkdir()
+    plan = REFERENCE_PLAN.replace("target: {value: 52800000000, due: 2027-12-31}", "target: {value: 45000000000, due: 2027-12-31}") \
+        .replace("baseline: {value: 48000000000, period: 2026}", "baseline: {value: 50000000000, period: 2026}") \
+        .replace("actual: 4420000000}", "actual: 46000000000}")
+    (tmp_path / "plans" / "shop.yaml").write_text(plan)
+    outputs = {fmt: run_cli("report", "plans", "--as-of", "2027-04-10", "--format", fmt, cwd=tmp_path).stdout
+               for fmt in ("json", "html", "markdown")}
+    (revenue,) = [k for d in json.loads(outputs["json"])["documents"] for k in d["kpis"] if k["id"] == "KPI-REVENUE"]
+    assert revenue["status"] == "no_data" and "not judged" in revenue["status_text"]
+    assert "FE004" in outputs["html"] and "target reached" not in outputs["html"]
+    assert "target reached" not in outputs["markdown"] and "| not measurable |" in outputs["markdown"]

@@ -73,6 +73,8 @@ class AtRisk(Rule):
     in time to act. A forecast between `off_track_percent` and
     `on_track_percent` of the target is at risk. How the figures add up comes
     from the KPI's `aggregation` or its metric's default in the catalog.
+    `maintain` KPIs and targets against the KPI's direction (FE004) are not
+    judged here.
 
     ## Parameters
     - `on_track_percent` (percent of the target, default 98): forecast from which the KPI is on track.
