@@ -386,13 +386,16 @@ _THREE_DECIMALS = re.compile(r"^[-+]?[0-9]{1,3}\.[0-9]{3}$")
 _NUMBER_TOKEN = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
 
 
-def raw_number(document, path: tuple) -> str | None:
-    """The number at ``path`` as written in the file (``585.000``), read at its position; ``None`` if not found."""
+def raw_number(document, path: tuple, lines: list[str] | None = None) -> str | None:
+    """The number at ``path`` as written in the file (``585.000``), read at its position; ``None`` if not found.
+
+    ``lines``: the document's text split into lines, when the caller reads many numbers.
+    """
     pos = document.positions.get(tuple(path)) if document is not None else None
     if pos is None or not document.text:
         return None
     line, column = pos
-    lines = document.text.splitlines()
+    lines = lines if lines is not None else document.text.splitlines()
     if not 1 <= line <= len(lines):
         return None
     m = _NUMBER_TOKEN.match(lines[line - 1], column - 1)
@@ -448,6 +451,7 @@ class ImplausibleAmount(Rule):
     Params = CurrencyFloorParams
 
     def check(self, ctx: Context, params: CurrencyFloorParams):
+        lines = None
         for kpi in ctx.kpis():
             unit = (kpi.unit or "").strip()
             if not re.fullmatch(r"[A-Z]{3}", unit):
@@ -465,7 +469,11 @@ class ImplausibleAmount(Rule):
                         when = f" of {entry.date.isoformat()}" if entry.date else ""
                         values.append((entry.path + ("actual",), f"actual{when}", entry.actual))
             for path, what, value in values:
-                token = raw_number(ctx.document, path)
+                token = None
+                if abs(value) < 1000:  # only 1 to 3 digits before the dot can be a thousands dot
+                    if lines is None:
+                        lines = ctx.document.text.splitlines() if ctx.document is not None else []
+                    token = raw_number(ctx.document, path, lines)
                 dotted = token is not None and _THREE_DECIMALS.match(token)
                 if dotted and (token.endswith(".000") or (floor is not None and abs(value) < floor and not exempt)):
                     meant = token.replace(".", "").lstrip("+")
