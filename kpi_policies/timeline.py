@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
@@ -58,6 +59,7 @@ TET = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def canonical_cadence(cadence: str | None) -> str | None:
     """``yearly`` -> ``annual``; known cadences unchanged; anything else ``None``."""
     if not isinstance(cadence, str):
@@ -188,6 +190,7 @@ CADENCE_KIND = {"monthly": "month", "quarterly": "quarter", "semiannual": "half"
 END_SLACK_DAYS = 3
 
 
+@functools.lru_cache(maxsize=8192)
 def default_covered(day: dt.date, cadence: str | None) -> Span:
     """The period a review held on ``day`` covers by default: the last full cadence period ended by then.
 

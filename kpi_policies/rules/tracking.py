@@ -11,6 +11,7 @@ period last year. ISO 9001:2015 6.2.2 e (how results will be evaluated) and
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -42,11 +43,20 @@ class PaceParams(BaseModel):
         return PaceThresholds(on_track=self.on_track_percent, off_track=self.off_track_percent)
 
 
+def _pace_of(ctx: Context, kpi, params: PaceParams):
+    """The pace of ``kpi``, computed once per document for TR001 and TR002 (same thresholds)."""
+    cache = ctx.__dict__.setdefault("_tracking_pace", {})
+    key = (id(kpi), params.on_track_percent, params.off_track_percent)
+    if key not in cache:
+        cache[key] = (kpi, pace(kpi, ctx.plan.metadata.period, ctx.catalog, ctx.as_of, params.thresholds()))
+    return cache[key][1]
+
+
 def _pace_findings(ctx: Context, params: PaceParams, statuses: tuple[str, ...]):
     for kpi in ctx.kpis():
         if kpi.direction == "maintain":
             continue
-        result = pace(kpi, ctx.plan.metadata.period, ctx.catalog, ctx.as_of, params.thresholds())
+        result = _pace_of(ctx, kpi, params)
         if result.status not in statuses:
             continue
         last = result.figures[-1].entry if result.figures else None
@@ -194,19 +204,26 @@ _WORDS = [
 ]
 
 
+_WORD_RANK = {word: i for i, (word, _, _) in enumerate(_WORDS)}
+_WORD_RE = re.compile(r"(?<![a-z0-9])(" + "|".join(re.escape(w) for w, _, _ in sorted(_WORDS, key=lambda x: -len(x[0])))
+                      + r")(?![a-z0-9])")
+
+
+@functools.lru_cache(maxsize=4096)
 def time_word(text: str | None) -> tuple[str, str, str] | None:
-    """The first word in ``text`` saying how its figure adds up: ``(word as written, aggregation, meaning)``."""
+    """The word in ``text`` saying how its figure adds up, the most telling first: ``(word as written, aggregation, meaning)``."""
     if not text:
         return None
     plain = _plain(text)
-    for word, aggregation, meaning in _WORDS:
-        m = re.search(r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])", plain)
-        if m:
-            # the same stretch of the original text (NFD removal keeps one character per letter)
-            original = unicodedata.normalize("NFC", text)
-            written = original[m.start():m.end()] if len(_plain(original)) == len(original) else word
-            return written, aggregation, meaning
-    return None
+    matches = list(_WORD_RE.finditer(plain))
+    if not matches:
+        return None
+    m = min(matches, key=lambda x: _WORD_RANK[x.group(1)])
+    _, aggregation, meaning = _WORDS[_WORD_RANK[m.group(1)]]
+    # the same stretch of the original text (NFD removal keeps one character per letter)
+    original = unicodedata.normalize("NFC", text)
+    written = original[m.start():m.end()] if len(_plain(original)) == len(original) else m.group(1)
+    return written, aggregation, meaning
 
 
 class UndeclaredAggregation(Rule):
