@@ -628,7 +628,9 @@ def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds)
         if not complete:
             out.status_text += " (no figure covers the end of the window yet)"
         return out
-    if agg in ("total", "ytd") and ratio_now is not None and ratio_now >= 1 - 1e-9 and direction != "maintain":
+    if agg in ("total", "ytd") and direction == "decrease":
+        out.attainment = None  # a running total below its cap says nothing until the window ends
+    if agg in ("total", "ytd") and ratio_now is not None and ratio_now >= 1 - 1e-9 and direction == "increase":
         out.status = "reached"
         out.status_text = f"the running total {money(out.actual)} is at or beyond the target {money(target)}"
         return out

@@ -101,6 +101,15 @@ def test_reached_missed_not_started_and_a_single_review():
     assert one.forecast is None and one.status in ("on_track", "at_risk", "off_track") and "no trend" in one.status_text
 
 
+def test_a_total_that_should_decrease_is_judged_on_its_run_rate_not_reached_early():
+    spend = kpi("total", [90] * 6, direction="decrease", baseline=1300, target=1200, metric="revenue")
+    result = judge(spend)                    # 540 of a 1,200 cap by June: under the cap, but not done yet
+    assert result.status != "reached" and result.attainment is None
+    assert result.forecast == pytest.approx(540 * 365 / 181) and result.status == "on_track"   # 1,089 < 1,200
+    over = judge(kpi("total", [110] * 6, direction="decrease", baseline=1300, target=1200, metric="revenue"))
+    assert over.status == "off_track"       # 1,331 at this rate: 90% of the cap's worth
+
+
 def test_a_total_with_missing_months_is_judged_on_the_months_logged():
     k = models.Kpi.model_validate({"id": "K", "metric": "revenue", "unit": "VND", "direction": "increase",
                                    "target": {"value": 3650, "due": "2027-12-31"},
