@@ -212,6 +212,21 @@ def default_covered(day: dt.date, cadence: str | None) -> Span:
     return span
 
 
+def period_end_containing(day: dt.date, cadence: str | None) -> dt.date:
+    """Last day of the cadence period that contains ``day`` (calendar months, quarters, halves, years;
+    for weekly and biweekly cadences, the period starting on ``day``)."""
+    cadence = canonical_cadence(cadence)
+    months = CADENCE_MONTHS.get(cadence or "")
+    if months is None:
+        return day + dt.timedelta(days=CADENCE_DAYS.get(cadence or "", 1) - 1)
+    return _months_span(day.year, ((day.month - 1) // months) * months + 1, months).end
+
+
+def next_period_end(covered_end: dt.date, cadence: str | None) -> dt.date:
+    """Last day of the cadence period after the one ending on ``covered_end``."""
+    return period_end_containing(covered_end + dt.timedelta(days=1), cadence)
+
+
 # --- holidays ----------------------------------------------------------------------
 
 def vietnam_holidays(year: int) -> set[dt.date]:

@@ -185,19 +185,23 @@ def test_an_ended_plan_needs_a_closing_review_once_its_books_close():
 
 def test_close_lag_keeps_a_quarterly_kpi_from_being_overdue_before_the_quarter_closes():
     text = plan_with_log("        - {date: 2026-12-31, actual: 2.1}\n", cadence="quarterly")
-    # the last review is from before the plan: the first quarter's review is due 92 + 25 + 7 days after 2027-01-01
+    # the last review is from before the plan: the first quarter's review is due 25 + 7 days after 2027-03-31
     assert rc005(text, D(2027, 4, 10)) == []
-    (message,) = rc005(text, D(2027, 5, 6))
-    assert "due by 2027-05-05" in message
+    (message,) = rc005(text, D(2027, 5, 3))
+    assert "due by 2027-05-02" in message
+    # a quarter reviewed on its last day, the next one after its close: in time
+    held = plan_with_log("        - {date: 2027-03-31, actual: 2.1}\n        - {date: 2027-07-20, actual: 2.2}\n", cadence="quarterly")
+    assert rc005(held, D(2027, 7, 25)) == []
 
 
 def test_tet_extends_the_grace_with_the_vietnam_preset(tmp_path):
-    log = "        - {date: 2026-01-20, actual: 2.1}\n        - {date: 2026-03-05, actual: 2.2}\n"   # 44 days apart
+    # January reviewed; February's review was due by 2026-03-22 (its books close on 2026-03-15, + 7 days)
+    log = "        - {date: 2026-01-31, actual: 2.1}\n        - {date: 2026-03-28, actual: 2.2}\n"
     text = plan_with_log(log, year=2026)
-    assert any("between 2026-01-20 and 2026-03-05" in m for m in rc005(text, D(2026, 3, 10)))
+    assert any("between 2026-01-31 and 2026-03-28" in m and "due by 2026-03-22" in m for m in rc005(text, D(2026, 3, 30)))
     policy = tmp_path / "policy.yaml"
     policy.write_text("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  RC005:\n    params: {holidays: [vietnam]}\n")
-    assert rc005(text, D(2026, 3, 10), load_policy(str(policy))) == []
+    assert rc005(text, D(2026, 3, 30), load_policy(str(policy))) == []    # Tết 2026: 7 more days, due 2026-03-29
 
 
 def test_a_campaign_kpi_needs_reviews_only_while_it_runs():

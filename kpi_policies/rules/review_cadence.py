@@ -16,7 +16,7 @@ from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 from kpi_policies.schema import did_you_mean
 from kpi_policies.timeline import (DEFAULT_CLOSE_LAG, canonical_cadence, default_covered, extend_by_non_working,
-                                   parse_period)
+                                   next_period_end, parse_period, period_end_containing)
 
 #: Cadence -> longest interval between two reviews, in days.
 CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 31, "quarterly": 92, "semiannual": 183, "annual": 366}
@@ -211,12 +211,13 @@ class ReviewOverdue(Rule):
     docs/domain.md mistake 3 and "Time: what a figure covers"). Checked as of
     `--as-of` (default: today; the examples as of 2027-04-10):
 
-    - every gap between two consecutive reviews longer than the cadence
-      interval (weekly 7 days, biweekly 14, monthly 31, quarterly 92,
-      semiannual 183, annual 366) plus the grace days;
+    - every gap between two consecutive reviews: a review covers a period
+      (its `period`, or by default the last full cadence period ended on its
+      day), and the review of the next period is due once that period has
+      ended and its books have closed (the close lag: monthly 15 days,
+      quarterly 25 by default) plus the grace days;
     - the time since the latest review (or, with none, since the window
-      started plus the close lag: books close after a period ends, monthly 15
-      days, quarterly 25 by default);
+      started: the first period's review is due after its close);
     - once the window has ended and its books have closed: a review covering
       its last interval (the closing review).
 
@@ -313,11 +314,21 @@ class ReviewOverdue(Rule):
         window_text = (f"while it is tracked ({start.isoformat()} to {end.isoformat()})" if kpi.active is not None and end
                        else "")
         closing_due = later(end + lag + grace, end) if end is not None else None
+
+        def covered_end(entry) -> dt.date:
+            written = getattr(entry, "period", None)
+            span = parse_period(written) if written not in (None, "to-date") else None
+            return (span or default_covered(entry.date, cadence)).end
+
+        def next_due(entry) -> dt.date:
+            """The review of the period after the one ``entry`` covers is due once that period's books close."""
+            return later(next_period_end(covered_end(entry), cadence) + lag + grace, entry.date)
+
         # every gap between consecutive reviews inside the window
         for before, after in zip(held, held[1:]):
             if before.date < start - interval or (end is not None and before.date >= end):
                 continue
-            due = later(before.date + interval + grace, before.date)
+            due = next_due(before)
             if end is not None and due > end:
                 due = max(due, closing_due)  # the closing review may wait for the books to close
             if after.date > due:
@@ -327,9 +338,9 @@ class ReviewOverdue(Rule):
                                 f"one was due by {due.isoformat()} ({params.grace_days} days' grace)")
         last = held[-1] if held else None
         if last is not None and last.date >= start:
-            due = later(last.date + interval + grace, last.date)
+            due = next_due(last)
         else:
-            due = later(start + interval + lag + grace, start)
+            due = later(period_end_containing(start, cadence) + lag + grace, start)
         if end is None or due <= end:
             if ctx.as_of > due:
                 where = last.path + ("date",) if last else kpi.path + ("review", "cadence")
@@ -342,10 +353,7 @@ class ReviewOverdue(Rule):
             return
         # the window has ended and its books have closed: its last interval needs a review
         reach = end - dt.timedelta(days=interval.days // 2)
-        covered = []
-        for entry in held:
-            span = parse_period(entry.period) if getattr(entry, "period", None) not in (None, "to-date") else None
-            covered.append((span or default_covered(entry.date, cadence)).end)
+        covered = [covered_end(entry) for entry in held]
         if any(c >= reach for c in covered):
             return
         where = last.path + ("date",) if last else kpi.path + ("review", "cadence")
