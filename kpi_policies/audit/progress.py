@@ -143,16 +143,3 @@ def _round(value: float | None) -> float | int | None:
 
 def _share(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
-
-
-def _fmt(value: float | None) -> str:
-    """A value for a sentence: ``5.6``, ``62,400,000,000``."""
-    if value is None:
-        return "?"
-    value = _number(value)
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.6g}"
-
-
-def _pct(share: float) -> str:
-    """``0.4567`` -> ``"46%"``."""
-    return f"{share * 100:.0f}%"
