@@ -75,6 +75,7 @@ class Metric(BaseModel):
     formula: str
     unit: UnitKind
     better: Literal["higher", "lower"]
+    aggregation: Optional[Literal["total", "ytd", "average", "latest", "non_additive"]] = None
     range: Range = Field(default_factory=Range)
     goal_types: list[str]
     tools: list[str]

@@ -19,6 +19,7 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Direction = Literal["increase", "decrease", "maintain"]
+Aggregation = Literal["total", "ytd", "average", "latest", "non_additive"]
 GoalType = str  # built in: kpi_policies.catalog.BUILTIN_GOAL_TYPES; a policy adds its own
 
 
@@ -89,16 +90,32 @@ class Baseline(_Model):
     """The value a target is compared with, in the KPI's unit, and when it was measured."""
 
     value: Optional[float] = None
-    period: Optional[Union[int, str]] = None
+    period: Optional[Union[int, str, dict]] = None
     source: Optional[str] = None
 
 
+class Milestone(_Model):
+    """A target to date: the value due by a day (cumulative for totals, a level for averages and latest values)."""
+
+    due: Optional[dt.date] = None
+    value: Optional[float] = None
+
+
+class Phasing(_Model):
+    """How a target spreads over its window: milestones, or seasonal shares per month or quarter (default linear)."""
+
+    milestones: list[Milestone] = Field(default_factory=list)
+    profile: list[float] = Field(default_factory=list)
+
+
 class Target(_Model):
-    """The value to reach, in the KPI's unit, its deadline and an optional justification."""
+    """The value to reach, in the KPI's unit, its deadline, window, phasing and an optional justification."""
 
     value: Optional[float] = None
     due: Optional[dt.date] = None
     justification: Optional[str] = None
+    window: Optional[Union[int, str, dict]] = None
+    phasing: Optional[Phasing] = None
 
 
 class Measurement(_Model):
@@ -115,6 +132,7 @@ class ReviewEntry(_Model):
     date: Optional[dt.date] = None
     actual: Optional[float] = None
     note: Optional[str] = None
+    period: Optional[str] = None
 
 
 class Review(_Model):
@@ -123,6 +141,15 @@ class Review(_Model):
     cadence: Optional[str] = None
     reviewer: Optional[str] = None
     log: list[ReviewEntry] = Field(default_factory=list)
+
+
+class ActiveWindow(_Model):
+    """When a KPI is tracked (``from`` and ``to``, both inclusive)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    from_: Optional[dt.date] = Field(None, alias="from")
+    to: Optional[dt.date] = None
 
 
 class Kpi(_Model):
@@ -136,6 +163,8 @@ class Kpi(_Model):
     metric: Optional[str] = None
     unit: Optional[str] = None
     direction: Optional[Direction] = None
+    aggregation: Optional[Aggregation] = None
+    active: Optional[ActiveWindow] = None
     baseline: Optional[Baseline] = None
     target: Optional[Target] = None
     drivers: list[str] = Field(default_factory=list)

@@ -222,6 +222,11 @@ def prune(data: Any, errors: list[SchemaError]) -> Any:
                 parent = parent[step]
             last = error.path[-1]
             if isinstance(parent, dict):
+                if error.rule_id == "S003" and isinstance(last, str) and last.strip().isdigit():
+                    # {value: 2,5}: the number before the comma is only part of the number written
+                    before = _key_before(parent, last)
+                    if before is not None and isinstance(parent[before], int) and not isinstance(parent[before], bool):
+                        parent.pop(before, None)
                 parent.pop(last, None)
             elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
                 parent[last] = None
@@ -315,13 +320,43 @@ def _empty_owner(schema: dict, value: dict, key: str, root: Any) -> str | None:
     return None
 
 
-def _split_hint(key: str) -> str:
-    """A hint for keys that come from a value split at a comma inside ``{...}``."""
-    if key.strip().isdigit():
-        return " (a number written with a thousands separator, like 585,000, is split at the comma: write 585000)"
-    if " " in key.strip():
+def _split_hint(key: str, mapping: Any = None) -> str:
+    """A hint for keys that come from a value split at a comma inside ``{...}``.
+
+    ``{value: 2,5}`` reads as ``value: 2`` and a key ``5``: a decimal comma,
+    meant as 2.5. ``{value: 585,000}`` may be a thousands separator (585000)
+    or a Vietnamese decimal comma (585.0), so both readings are shown.
+    """
+    digits = key.strip()
+    if digits.isdigit():
+        before = _value_before(mapping, key)
+        whole = str(before) if isinstance(before, int) and not isinstance(before, bool) else None
+        if whole is None:
+            return " (a number written with a comma is split at the comma inside {...}: write it without separators, with a dot for decimals)"
+        decimal = f"{whole}.{digits}".rstrip("0").rstrip(".") if len(digits) == 3 else f"{whole}.{digits}"
+        if len(digits) == 3:
+            return (f" (the number {whole},{digits} is split at the comma: write {whole}{digits} if the comma separates "
+                    f"thousands, or {decimal} if it is a decimal comma)")
+        return f" (the number {whole},{digits} is split at the comma: a decimal comma, so write {decimal}; YAML uses a dot for decimals)"
+    if " " in digits:
         return " (a comma inside an unquoted value in {...} splits it: quote the value)"
     return ""
+
+
+def _key_before(mapping: dict, key: str) -> Any:
+    """The key written just before ``key`` in ``mapping``, or ``None``."""
+    keys = list(mapping)
+    i = keys.index(key) if key in keys else -1
+    return keys[i - 1] if i > 0 else None
+
+
+def _value_before(mapping: Any, key: str) -> Any:
+    """The value of the key written just before ``key`` in ``mapping`` (the whole part of a split number)."""
+    if not isinstance(mapping, dict):
+        return None
+    keys = list(mapping)
+    i = keys.index(key) if key in keys else -1
+    return mapping[keys[i - 1]] if i > 0 else None
 
 
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a text", "number": "a number",
@@ -349,7 +384,7 @@ def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[Sche
                                        on_key=True, rule_id="S003"))
             else:
                 out.append(SchemaError(path + (k,), f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}"
-                                       + _split_hint(k), on_key=True, rule_id="S003"))
+                                       + _split_hint(k, value), on_key=True, rule_id="S003"))
         return out
     if kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]

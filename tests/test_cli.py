@@ -120,18 +120,20 @@ def test_as_of_changes_overdue_reviews(workspace):
 
 def test_policy_file_changes_thresholds_and_tools(workspace):
     plan = workspace / "plans" / "shop-marketing-2027.yaml"
-    plan.write_text(plan.read_text().replace("value: 2.4,", "value: 3.5,").replace("tool: crm", "tool: sheets"))
-    assert {f["rule_id"] for f in check_json(*AS_OF, "plans", cwd=workspace)[1]["findings"]} == {"FE005", "MT002"}
+    # a conversion rate target 11.4 points above its baseline (percent metrics change in points)
+    plan.write_text(plan.read_text().replace("value: 2.4,", "value: 13.5,").replace("tool: crm", "tool: sheets"))
+    found = {f["rule_id"] for f in check_json(*AS_OF, "plans", cwd=workspace)[1]["findings"]}
+    assert found - {"TR002"} == {"FE005", "MT002"}     # TR002: the KPI is also far off its pace (a warning)
     policy = workspace / "policy.yaml"
     policy.write_text("apiVersion: kpi-policies/v1\nkind: Policy\ntools:\n  - {id: sheets, name: Google Sheets, measures: [revenue]}\n"
-                      "rules:\n  FE005:\n    params: {max_change_percent: 70}\n")
+                      "rules:\n  FE005:\n    params: {max_change_points: 12}\n  TR002: {enabled: false}\n")
     code, report = check_json(*AS_OF, "--policy", "policy.yaml", "plans", cwd=workspace)
     assert code == 0 and report["findings"] == []
 
 
 @pytest.mark.parametrize("content,expected", [
     ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE005:\n    params: {max_change_percent: -3}\n", "policy.yaml:5:14: rule FE005 parameter 'max_change_percent': input should be greater than 0, not -3"),
-    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE005:\n    params: {growth: 3}\n", "policy.yaml:5:14: rule FE005 has no parameter 'growth' (its parameters: max_change_percent)"),
+    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE005:\n    params: {growth: 3}\n", "policy.yaml:5:14: rule FE005 has no parameter 'growth' (its parameters: max_change_percent, max_change_points)"),
     ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  XX123: {severity: error}\n", "policy.yaml:4:3: the policy configures rule 'XX123', which does not exist"),
     ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE05: {severity: error}\n", "(did you mean 'FE005'?)"),
     ("apiVersion: kpi-policies/v1\nkind: Policy\ntools:\n  - {id: x, name: X, measures: [revenue, order]}\n", "policy.yaml:4:42: tool x measures 'order', which is not a metric of the catalog (did you mean 'orders'?)"),

@@ -14,8 +14,9 @@ from kpi_policies.rules.examples import REFERENCE_PLAN
 from conftest import ROOT, check_json, run_cli
 
 AS_OF = ["--as-of", "2027-04-10"]
-#: The reference plan with two defects: KPI-CONVERSION's target is +100% (FE005) and measured with "sheets" (MT002).
-BAD = (REFERENCE_PLAN.replace("value: 2.4,", "value: 4.2,")
+#: The reference plan with two defects: KPI-CONVERSION's target is +12.4 points (FE005) and measured with "sheets" (MT002)
+#: (its March actual, 9.5%, keeps it on pace, so no pace warning comes along).
+BAD = (REFERENCE_PLAN.replace("value: 2.4,", "value: 14.5,").replace("actual: 2.2}", "actual: 9.5}")
        .replace("tool: google-analytics-4", "tool: sheets"))
 
 
@@ -44,7 +45,7 @@ POLICY_HEAD = "apiVersion: kpi-policies/v1\nkind: Policy\n"
 
 def test_extends_chain_of_paths_and_builtin_packs(repo):
     write(repo / "policies" / "base.yaml", POLICY_HEAD + "extends: strict\ntools:\n  - {id: sheets, name: Google Sheets, measures: [conversion_rate]}\n")
-    write(repo / "policies" / "team.yaml", POLICY_HEAD + "extends: [base.yaml]\nrules:\n  FE005: {params: {max_change_percent: 150}}\n")
+    write(repo / "policies" / "team.yaml", POLICY_HEAD + "extends: [base.yaml]\nrules:\n  FE005: {params: {max_change_points: 15}}\n")
     code, report = check_json(*AS_OF, "--policy", "policies/team.yaml", "plans", cwd=repo)
     # sheets approved by base.yaml; FE005 limit raised by team.yaml; strict makes KF/MT003 warnings errors
     assert ids(report) == [] and code == 0
@@ -53,7 +54,7 @@ def test_extends_chain_of_paths_and_builtin_packs(repo):
 
 
 def test_strict_pack_tightens_the_thresholds(repo):
-    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("value: 2.4,", "value: 2.8,"))  # +33%
+    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("value: 2.4,", "value: 8.0,").replace("actual: 2.2}", "actual: 4.0}"))  # +5.9 points
     assert ids(check_json(*AS_OF, "plans", cwd=repo)[1]) == []
     assert ids(check_json(*AS_OF, "--policy", "strict", "plans", cwd=repo)[1]) == ["FE005"]
 
@@ -83,7 +84,7 @@ def test_overrides_apply_by_path_glob_in_order(repo):
 overrides:
   - files: ["plans/sales/**"]
     rules:
-      FE005: {params: {max_change_percent: 120}}
+      FE005: {params: {max_change_points: 15}}
   - files: ["plans/sales/emea/*.yaml"]
     ignore: [MT002]
 """)
@@ -135,7 +136,7 @@ def _line_of(text: str, needle: str) -> int:
 
 
 def _suppress(comment: str, above: bool = False) -> str:
-    target = "    target: {value: 4.2, due: 2027-12-31}"
+    target = "    target: {value: 14.5, due: 2027-12-31}"
     if above:
         return BAD.replace(target, f"    {comment}\n{target}")
     return BAD.replace(target, f"{target}  {comment}")
@@ -281,12 +282,12 @@ def test_project_configuration_names_policy_paths_and_excludes(repo):
     shown = run_cli("config", "--show", cwd=repo).stdout
     assert "policy:   policies/acme.yaml    <- " + str(repo / "kpi-policies.yaml") in shown
     assert "exclude:  plans/drafts/**" in shown
-    assert "FE005  on  error   enforce {'max_change_percent': 50.0}    <- " in shown and "default.yaml" in shown
+    assert "FE005  on  error   enforce {'max_change_percent': 50.0, 'max_change_points': 10}    <- " in shown and "default.yaml" in shown
 
 
 def test_pyproject_configuration(repo):
     write(repo / "pyproject.toml", '[project]\nname = "plans"\n\n[tool.kpi-policies]\npolicy = "strict"\n')
-    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("value: 2.4,", "value: 2.8,"))
+    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("value: 2.4,", "value: 8.0,").replace("actual: 2.2}", "actual: 4.0}"))
     assert ids(check_json(*AS_OF, cwd=repo)[1]) == ["FE005"]
     assert "[tool.kpi-policies]" in run_cli("config", "--show", cwd=repo).stdout
 

@@ -17,7 +17,7 @@ from conftest import ROOT
 
 def closed(text: str) -> str:
     """The 2027 fixtures moved to 2025, reviewed to the end: the hook judges as of today."""
-    return text.replace("2027-03-31", "2027-12-20").replace("2026", "2024").replace("2027", "2025")
+    return text.replace("2027-03-31", "2027-12-31").replace("2026", "2024").replace("2027", "2025")
 
 
 RETENTION_PLAN = closed((ROOT / "tests" / "fixtures" / "plans" / "retention-2027.yaml").read_text(encoding="utf-8"))

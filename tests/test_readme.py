@@ -95,7 +95,7 @@ def test_readme_sample_policy_and_configuration_load(tmp_path):
     proc = run_cli("config", "--show", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "policy packs (applied in this order):" in proc.stdout and "strict.yaml" in proc.stdout
-    assert "FE005  on  error   enforce {'max_change_percent': 30.0}" in proc.stdout
+    assert "FE005  on  error   enforce {'max_change_percent': 30.0, 'max_change_points': 5.0}" in proc.stdout
     assert "MT003  on  error   audit" in proc.stdout
 
 

@@ -132,7 +132,7 @@ def test_severity_and_enabled_come_from_the_policy(tmp_path):
 
     pack = tmp_path / "policy.yaml"
     pack.write_text("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE004: {severity: warning}\n  FE005: {enabled: false}\n")
-    text = apply_example("kpis:\n  - id: KPI-CONVERSION\n    target: {value: 0.5, due: 2027-12-31}\n")
+    text = apply_example("kpis:\n  - id: KPI-REVENUE\n    target: {value: 20000000000, due: 2027-12-31}\n")
     default = check_texts({"a.yaml": text})
     assert {"FE004", "FE005"} <= set(rule_ids(default))
     custom = check_texts({"a.yaml": text}, policy=lp(str(pack)))

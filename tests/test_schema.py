@@ -131,7 +131,7 @@ def _compare(model: type[BaseModel], schema: dict, root: dict, where: str):
     if schema.get("type") == "array":
         return _compare(model, schema["items"], root, where + "[]")
     props = schema.get("properties", {})
-    fields = {name: f for name, f in model.model_fields.items() if name not in models.INTERNAL_FIELDS}
+    fields = {f.alias or name: f for name, f in model.model_fields.items() if name not in models.INTERNAL_FIELDS}
     assert set(fields) == set(props) - {"apiVersion", "kind"}, f"{where}: model fields and schema properties differ"
     for name, field in fields.items():
         sub = props[name]
@@ -181,7 +181,16 @@ def test_a_misspelt_key_is_reported_once_not_again_as_missing():
 def test_a_number_with_a_thousands_separator_gets_a_hint():
     text = REFERENCE_PLAN.replace("value: 2.4,", "value: 2,400,")
     messages = [f[3] for f in findings_of(text) if f[0] == "S003"]
-    assert any("write 585000" in m and "'400'" in m for m in messages)
+    assert any("write 2400 if the comma separates thousands, or 2.4 if it is a decimal comma" in m and "'400'" in m for m in messages)
+
+
+def test_a_decimal_comma_gets_a_hint_that_shows_the_decimal_and_is_not_judged_as_its_whole_part():
+    text = REFERENCE_PLAN.replace("target: {value: 2.4,", "target: {value: 2,5,")
+    found = findings_of(text)
+    hints = [f[3] for f in found if f[0] == "S003"]
+    assert any("write 2.5" in m for m in hints), hints
+    assert not any("25" in m.replace("2.5", "") for m in hints), hints      # never a hint that leads to 25
+    assert not any(f[0] == "FE004" for f in found), found                   # 2 is not taken for the target
 
 
 def test_fast_and_reference_validators_agree_on_broken_plans():

@@ -35,14 +35,14 @@ from kpi_policies.audit.goal_tree import _object_counts, driver_relations, goal_
 from kpi_policies.audit.numbers import _iso, _number
 from kpi_policies.audit.history import plan_history
 from kpi_policies.audit.outcomes import OUTCOMES, _rule_docs, rule_outcomes
-from kpi_policies.audit.progress import kpi_progress
+from kpi_policies.audit.progress import kpi_progress, status_counts
 from kpi_policies.audit.weights import weighted_completion
 from kpi_policies.audit.register import suppression_register
 from kpi_policies.audit.snippets import _text_lines, snippet
 from kpi_policies.result import FileResult, RunResult, Severity
 
 #: Version of the report's data shape (``format_version``); bumped on incompatible changes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dict:
@@ -81,8 +81,8 @@ def _document(fr: FileResult, loaded, engine, rule_ids, rule_docs, index) -> dic
             entry = index.strategy(model.metadata.strategy, fr.path)
             strategy_goals = list(entry.model.goals) if entry is not None else []
         out["tree"] = goal_tree(model, strategy_goals, fr.findings, driver_relations(model, engine.catalog, engine.policy))
-        start = model.metadata.period.start if model.metadata.period else None
-        out["kpis"] = [kpi_progress(k, start) for k in model.kpis]
+        out["kpis"] = [kpi_progress(k, model.metadata.period, as_of=engine.as_of, catalog=engine.catalog,
+                                    thresholds=_pace_thresholds(engine, fr.path)) for k in model.kpis]
         out["history"] = plan_history(fr.path, model) if fr.sha256 else None  # only for files read from disk
         out["weighted_completion"] = weighted_completion(model.kpis, out["kpis"])
     elif model is not None and fr.kind == "Strategy":
@@ -119,6 +119,16 @@ def strategy_rollup(goal, strategy, path: str, index, catalog) -> dict:
                        "total_text": rel.amount(total, unit, catalog) if total is not None else None,
                        "plans": [{"plan": pid, "kpi": kid, "target": _number(v), "target_text": rel.amount(v, unit, catalog),
                                   "share": share(v, w)} for pid, kid, v, w in result["parts"]]}}
+
+
+def _pace_thresholds(engine, path: str):
+    """The pace thresholds the policy gives rule TR001 for this file (the rule's defaults otherwise)."""
+    from kpi_policies.rules.tracking import PaceParams
+
+    try:
+        return PaceParams(**engine.view("TR001", path).params).thresholds()
+    except Exception:  # a plugin-less engine or parameters the rule rejected: the rule's defaults
+        return PaceParams().thresholds()
 
 
 def build_report(result: RunResult, engine, *, reproducible: bool = False, now: dt.datetime | None = None,
@@ -184,6 +194,7 @@ def build_report(result: RunResult, engine, *, reproducible: bool = False, now: 
             "suppressions": len(register),
             "expiring_soon": sum(1 for s in register if s["expiring_soon"]),
             "kpis": sum(len(d["kpis"]) for d in docs),
+            "kpi_statuses": status_counts(k for d in docs for k in d["kpis"]),
         },
         "rules": [rule_docs[r] if r in rule_docs else {"id": r, "name": "", "family": re.sub(r"[0-9]+$", "", r),
                                                         "severity": "error", "summary": "", "rationale": ""}

@@ -17,11 +17,12 @@ import jinja2
 from markupsafe import Markup, escape
 
 from kpi_policies.audit import svg as audit_svg
+from kpi_policies.audit.progress import status_counts
 from kpi_policies.audit.register import EXPIRY_WARNING_DAYS
 
 OUTCOME_WORDS = {"pass": "pass", "fail": "fail", "suppressed": "suppressed", "not_applicable": "n/a"}
-STATUS_WORDS = {"reached": "target reached", "on_track": "on track", "behind": "behind", "moving_away": "moving away",
-                "maintain": "maintain", "unknown": "not measurable"}
+STATUS_WORDS = {"reached": "target reached", "on_track": "on track", "at_risk": "at risk", "off_track": "off track",
+                "missed": "missed", "not_started": "not started", "no_data": "not measurable"}
 UNIT_SUFFIX = {"percent": "%", "count": "", "ratio": "\u00d7", "score": " points", "days": " days"}
 _TICKS = re.compile(r"`([^`]+)`")
 
@@ -66,12 +67,8 @@ def split_kpis(kpis: list[dict]) -> tuple[list[dict], list[dict]]:
 
 
 def kpi_statuses(report: dict) -> dict:
-    """How many KPIs of all plans are reached, on track, behind, moving away, or other (not measurable, maintain)."""
-    out = {"reached": 0, "on_track": 0, "behind": 0, "moving_away": 0, "other": 0}
-    for doc in report["documents"]:
-        for k in doc["kpis"]:
-            out[k["status"] if k["status"] in out else "other"] += 1
-    return out
+    """How many KPIs of all plans have each status (the statuses of the KPI cards and of the JSON report)."""
+    return status_counts(k for doc in report["documents"] for k in doc["kpis"])
 
 
 @functools.lru_cache(maxsize=1)

@@ -26,6 +26,8 @@ def render_markdown(report: dict) -> str:
            f"with kpi-policies {ev['tool']['version']}: **{sm['findings']['error']} error(s)**, "
            f"{sm['findings']['warning']} warning(s), {sm['findings']['info']} info, "
            f"{sm['findings']['suppressed']} suppressed.", "",
+           "KPIs: " + ", ".join(f"{n} {STATUS_WORDS[s]}" for s, n in sm["kpi_statuses"].items() if n) + "."
+           if sm["kpis"] else "No KPI.", "",
            "### Evidence", "",
            f"- Policy: {_cell(ev['policy']['id'])}, digest `{ev['policy']['digest']}`; sources: "
            + ", ".join(f"{_code(s['path'])} (sha256 `{(s['sha256'] or 'unreadable')[:16]}…`)" for s in ev["policy"]["sources"]),
@@ -72,13 +74,16 @@ def render_markdown(report: dict) -> str:
                 out.append(f"| | | | {len(active) - MAX_FINDINGS} more in the HTML or JSON report |")
             out.append("")
         if doc["kpis"]:
-            out += ["| KPI | baseline | latest | target | progress | status |", "|---|---:|---:|---:|---:|---|"]
+            out += ["| KPI | figures | actual to date | target to date | target | attained | forecast | status |",
+                    "|---|---|---:|---:|---:|---:|---:|---|"]
             for k in doc["kpis"]:
-                out.append(f"| {_code(k['id'])} {_cell(k['name'] or '')} "
-                           f"| {_cell(num(k['baseline']['value'], k['unit'])) if k['baseline'] else 'none'} "
-                           f"| {_cell(num(k['latest']['actual'], k['unit'])) if k['latest'] else 'none'} "
+                out.append(f"| {_code(k['id'])} {_cell(k['name'] or '')} | {k['aggregation'] or 'not declared'} "
+                           f"| {_cell(num(k['actual_to_date'], k['unit'])) if k['actual_to_date'] is not None else 'none'} "
+                           f"| {_cell(num(k['target_to_date'], k['unit'])) if k['target_to_date'] is not None else 'none'} "
                            f"| {_cell(num(k['target']['value'], k['unit'])) if k['target'] else 'none'} "
-                           f"| {pct(k['share'])} | {STATUS_WORDS[k['status']]} |")
+                           f"| {pct(k['attainment'])} "
+                           f"| {_cell(num(k['forecast'], k['unit'])) if k['forecast'] is not None else 'none'} "
+                           f"| {STATUS_WORDS[k['status']]} |")
             if doc.get("weighted_completion"):
                 out += ["", f"Weighted completion (KPI weights): {_cell(doc['weighted_completion']['text'])}"]
         out += history_markdown(doc)

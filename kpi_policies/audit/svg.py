@@ -343,28 +343,40 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def progress_desc(kpi: dict) -> str:
-    """The chart in words: baseline, target, reviews, latest actual and the share of the way."""
+    """The chart in words: what the figures are, the target, the figures to date, attainment and forecast."""
     parts = []
     unit = f" {kpi['unit']}" if kpi.get("unit") else ""
+    chart = kpi.get("chart") or {}
+    cumulative = chart.get("kind") == "cumulative"
+    if kpi.get("aggregation_text"):
+        parts.append(f"Figures: {kpi['aggregation_text']}.")
     if kpi.get("baseline"):
         period = f" ({kpi['baseline']['period']})" if kpi["baseline"].get("period") else ""
-        parts.append(f"Baseline {kpi['baseline']['value']:,}{unit}{period}.")
+        parts.append(f"Baseline {kpi['baseline']['value']:,}{unit}{period}" + (", not plotted: it covers a whole period." if cumulative else "."))
     if kpi.get("target"):
         due = f" due {kpi['target']['due']}" if kpi["target"].get("due") else ""
         parts.append(f"Target {kpi['target']['value']:,}{unit}{due} ({kpi.get('direction') or 'no direction'}).")
     reviews = kpi.get("reviews") or []
     if reviews:
-        parts.append(f"{len(reviews)} review{'s' if len(reviews) != 1 else ''} from {reviews[0]['date']} to "
-                     f"{reviews[-1]['date']}; latest actual {reviews[-1]['actual']:,}{unit}.")
+        parts.append(f"{len(reviews)} review{'s' if len(reviews) != 1 else ''} from {reviews[0]['date']} to {reviews[-1]['date']}.")
     else:
         parts.append("No review with an actual value.")
-    if kpi.get("share") is not None:
-        parts.append(f"{kpi['share'] * 100:.0f}% of the way from baseline to target.")
+    if kpi.get("actual_to_date") is not None:
+        parts.append(f"{'Running total' if cumulative else 'Actual'} to {kpi.get('actual_through')}: {kpi['actual_to_date']:,}{unit}"
+                     + (f" against a target to date of {kpi['target_to_date']:,}{unit}." if kpi.get("target_to_date") is not None else "."))
+    if kpi.get("attainment") is not None:
+        parts.append(f"{kpi['attainment'] * 100:.0f}% of the target attained.")
+    if kpi.get("forecast") is not None:
+        parts.append(f"Forecast at the due date {kpi['forecast']:,}{unit}.")
     return " ".join(parts)
 
 
+def _points(items) -> list[tuple[dt.date, float]]:
+    return [(d, p["value"]) for p in items or [] if p.get("value") is not None and (d := _date(p.get("date"))) is not None]
+
+
 def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
-    """One KPI's progress as a small time chart.
+    """One KPI's progress as a small time chart of what its figures mean.
 
     Args:
         kpi: A KPI entry of the report (see :func:`kpi_policies.audit.progress.kpi_progress`).
@@ -372,33 +384,46 @@ def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
         ident: A prefix that makes the chart's element ids unique in the page.
 
     Returns:
-        The ``<svg>``: the baseline (grey square) at the start of the period,
-        the target (green ring) at its due date with a dashed level line, a
-        dotted straight line from baseline to target (the planned path), and
-        every review's actual (blue line and dots, the latest labelled).
-        Values share one vertical axis in the KPI's unit; time runs left to right.
+        The ``<svg>``. For totals and year-to-date figures (``chart.kind`` =
+        ``cumulative``): the running total (blue) against the cumulative
+        phased target to date (dotted), from zero; the baseline, a whole
+        period's figure, is not plotted. For averages and latest values
+        (``level``): each review's figure (blue) against the target's path
+        (dotted) from the baseline (grey square). Always: the target (green
+        ring and dashed level) at its due date, and the forecast at the due
+        date (hollow blue ring, dashed from the last figure). Values share one
+        vertical axis in the KPI's unit; time runs left to right.
     """
     w, h = 320, 156
     left, right, top, bottom = 50, 16, 14, 24
     pw, ph = w - left - right, h - top - bottom
-    baseline = kpi["baseline"]["value"] if kpi.get("baseline") else None
+    chart = kpi.get("chart") or {}
+    cumulative = chart.get("kind") == "cumulative"
+    baseline = kpi["baseline"]["value"] if kpi.get("baseline") and not cumulative else None
     target = kpi["target"]["value"] if kpi.get("target") else None
     due = _date(kpi["target"].get("due")) if kpi.get("target") else None
-    reviews = [(d, r["actual"]) for r in kpi.get("reviews") or [] if (d := _date(r["date"])) is not None]
-    start = _date((period or {}).get("start"))
+    window = kpi.get("window") or {}
+    due = due or _date(window.get("end"))
+    actual = _points(chart.get("actual"))
+    planned = _points(chart.get("planned"))
+    forecast = _points([chart["forecast"]]) if chart.get("forecast") else []
+    start = _date(window.get("start")) or _date((period or {}).get("start"))
     end = _date((period or {}).get("end"))
-    dates = [d for d, _ in reviews] + [d for d in (due, start, end) if d]
+    dates = [d for d, _ in actual + planned + forecast] + [d for d in (due, start, end) if d]
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="progress" viewBox="0 0 {w} {h}" role="img" '
             f'aria-labelledby="{ident}-t {ident}-d" font-family="{_e(FONT)}">'
             f'<title id="{ident}-t">{_e((kpi.get("id") or "") + " progress")}</title>'
             f'<desc id="{ident}-d">{_e(progress_desc(kpi))}</desc>')
-    values = [v for v in [baseline, target] + [a for _, a in reviews] if v is not None]
+    values = [v for v in [baseline, target] + [a for _, a in actual + planned + forecast] if v is not None]
+    if cumulative and values:
+        values.append(0)
     if not values or not dates:
         head = head.replace(f'viewBox="0 0 {w} {h}"', f'viewBox="0 0 {w} 40"', 1)
         return Markup(head + f'<rect x="1" y="1" width="{w - 2}" height="38" rx="6" fill="#f9fafb" stroke="#d1d5db" '
                       f'stroke-dasharray="4 3"/><text x="{w / 2}" y="24" text-anchor="middle" font-size="12" '
                       f'fill="#4b5563">no baseline, target or review to chart</text></svg>')
-    x0 = start or min(dates)
+    x0 = min([start] if start else dates)
+    x0 = min([x0] + [d for d in dates if d < x0])
     x1 = max(dates)
     if x1 <= x0:
         x0, x1 = x0 - dt.timedelta(days=15), x1 + dt.timedelta(days=15)
@@ -434,18 +459,23 @@ def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
                    f'stroke="#15803d" stroke-dasharray="5 3" stroke-width="1.2"/>'
                    f'<text x="{left + 3}" y="{_n(sy(target) - 4 if sy(target) > top + 12 else sy(target) + 11)}" '
                    f'font-size="9.5" fill="#166534">target {_e(compact(target))}</text>')
-    if baseline is not None and target is not None and due is not None:
-        out.append(f'<line x1="{_n(sx(x0))}" y1="{_n(sy(baseline))}" x2="{_n(sx(due))}" y2="{_n(sy(target))}" '
-                   f'stroke="#9ca3af" stroke-dasharray="1.5 2.5" stroke-width="1.4"/>')
+    if planned:
+        path = " ".join(f"{_n(sx(d))},{_n(sy(v))}" for d, v in planned)
+        out.append(f'<polyline points="{path}" fill="none" stroke="#6b7280" stroke-dasharray="1.5 2.5" stroke-width="1.4"/>')
     if baseline is not None:
         bx, by = sx(x0), sy(baseline)
         out.append(f'<rect x="{_n(bx - 4)}" y="{_n(by - 4)}" width="8" height="8" fill="#6b7280"/>')
-    if reviews:
-        points = " ".join(f"{_n(sx(d))},{_n(sy(a))}" for d, a in reviews)
+    if actual and forecast:
+        (ld, lv), (fd, fv) = actual[-1], forecast[0]
+        out.append(f'<line x1="{_n(sx(ld))}" y1="{_n(sy(lv))}" x2="{_n(sx(fd))}" y2="{_n(sy(fv))}" stroke="#1d4ed8" '
+                   f'stroke-dasharray="3 3" stroke-width="1.2"/>'
+                   f'<circle cx="{_n(sx(fd))}" cy="{_n(sy(fv))}" r="3.4" fill="#ffffff" stroke="#1d4ed8" stroke-width="1.6"/>')
+    if actual:
+        points = " ".join(f"{_n(sx(d))},{_n(sy(a))}" for d, a in actual)
         out.append(f'<polyline points="{points}" fill="none" stroke="#1d4ed8" stroke-width="1.8"/>')
-        for d, a in reviews:
+        for d, a in actual:
             out.append(f'<circle cx="{_n(sx(d))}" cy="{_n(sy(a))}" r="2.3" fill="#1d4ed8"/>')
-        d, a = reviews[-1]
+        d, a = actual[-1]
         lx, ly = sx(d), sy(a)
         anchor = "end" if lx > left + pw * 0.6 else "start"
         dx = -6 if anchor == "end" else 6
