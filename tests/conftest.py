@@ -1,4 +1,4 @@
-"""Shared test helpers: run the real CLI, check YAML text through the engine, find shared inputs."""
+"""Shared test helpers: run the real command line (in this process or in its own), check YAML text through the engine, find shared inputs."""
 
 from __future__ import annotations
 
@@ -30,7 +30,37 @@ def shared(*parts: str) -> Path:
 
 
 def run_cli(*args: str, cwd: str | Path | None = None, input: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m kpi_policies ARGS`` as a user would; text output. ``env`` adds environment variables."""
+    """Run ``kpi-policies ARGS`` in this process, the path the installed command takes; text output.
+
+    ``cwd`` is the working folder for the run only; ``env`` adds environment
+    variables for the run only. What one run caches per process and what
+    depends on the environment or on the files is forgotten first, so no run
+    sees what an earlier test left behind. :func:`run_process` runs a real process.
+    """
+    from kpi_policies.cli.entry import execute
+
+    forget_process_state()
+    here = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        code, out, err = execute(list(args), stdin=input, env=env)
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(["kpi-policies", *args], code, out, err)
+
+
+def forget_process_state() -> None:
+    """Clear what a process keeps between runs and a new process would not have: the repository roots
+    found for folders and the schema validator chosen by ``KPI_POLICIES_NO_FAST_SCHEMA``."""
+    from kpi_policies import index, schema
+
+    index._root_of.cache_clear()
+    schema.fast_validator_for.cache_clear()
+
+
+def run_process(*args: str, cwd: str | Path | None = None, input: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m kpi_policies ARGS`` in a process of its own, as a user would; text output."""
     full_env = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "kpi_policies", *args], cwd=cwd, capture_output=True,
                           text=True, input=input, timeout=300, env=full_env)
