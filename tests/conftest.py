@@ -66,6 +66,18 @@ def run_process(*args: str, cwd: str | Path | None = None, input: str | None = N
                           text=True, input=input, timeout=300, env=full_env)
 
 
+def replace(text: str, changes: dict[str, str], count: int = -1) -> str:
+    """``text`` with each ``old: new`` of ``changes`` replaced in turn (at most ``count`` times each).
+
+    A variant of a plan that silently stayed the original would test nothing,
+    so a text to replace that is not there fails the test.
+    """
+    for old, new in changes.items():
+        assert old in text, f"the text to replace is not there: {old!r}"
+        text = text.replace(old, new, count)
+    return text
+
+
 #: The YAML parsers every loading test runs with: ruamel.yaml's C parser and its pure-Python one.
 PARSERS = {"c-parser": {}, "pure-parser": {"KPI_POLICIES_PURE_YAML": "1"}}
 
