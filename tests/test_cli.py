@@ -11,7 +11,7 @@ import pytest
 from kpi_policies import __version__
 from kpi_policies.rules.examples import REFERENCE_PLAN
 
-from conftest import check_json, run_cli
+from conftest import check_json, replace, run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 AS_OF = ["--as-of", "2027-04-10"]
@@ -33,7 +33,7 @@ def test_clean_plans_exit_zero_with_a_summary(workspace):
 
 
 def test_no_path_checks_the_repository_plans_folder(workspace):
-    (workspace / "plans" / "broken.yaml").write_text(REFERENCE_PLAN.replace("direction: increase", "direction: decrease", 1))
+    (workspace / "plans" / "broken.yaml").write_text(replace(REFERENCE_PLAN, {"direction: increase": "direction: decrease"}, 1))
     sub = workspace / "plans"
     for cwd in (workspace, sub):
         proc = run_cli("check", *AS_OF, cwd=cwd)
@@ -43,7 +43,7 @@ def test_no_path_checks_the_repository_plans_folder(workspace):
 
 def test_text_format_is_path_line_col_rule_severity_message(workspace):
     bad = workspace / "plans" / "bad.yaml"
-    bad.write_text(REFERENCE_PLAN.replace("tool: crm", "tool: my-spreadsheet"))
+    bad.write_text(replace(REFERENCE_PLAN, {"tool: crm": "tool: my-spreadsheet"}))
     proc = run_cli("check", *AS_OF, "plans/bad.yaml", cwd=workspace)
     assert proc.returncode == 1
     line = proc.stdout.splitlines()[0]
@@ -54,7 +54,7 @@ def test_text_format_is_path_line_col_rule_severity_message(workspace):
 
 
 def test_json_format_has_positions_and_plan_ids(workspace):
-    (workspace / "plans" / "bad.yaml").write_text(REFERENCE_PLAN.replace("id: shop-marketing-2027", "id: other").replace("value: 2.4,", "value: 1.9,"))
+    (workspace / "plans" / "bad.yaml").write_text(replace(REFERENCE_PLAN, {"id: shop-marketing-2027": "id: other", "value: 2.4,": "value: 1.9,"}))
     code, report = check_json(*AS_OF, "plans", cwd=workspace)
     assert code == 1
     (finding,) = report["findings"]
@@ -67,7 +67,7 @@ def test_json_format_has_positions_and_plan_ids(workspace):
 
 
 def test_warnings_alone_exit_zero(workspace):
-    text = REFERENCE_PLAN.replace("goals:\n", "goals:\n  - {id: G-BRAND, title: Brand, type: brand_awareness}\n")
+    text = replace(REFERENCE_PLAN, {"goals:\n": "goals:\n  - {id: G-BRAND, title: Brand, type: brand_awareness}\n"})
     (workspace / "plans" / "shop-marketing-2027.yaml").write_text(text)
     proc = run_cli("check", *AS_OF, "plans", cwd=workspace)
     assert proc.returncode == 0 and "GL010 warning" in proc.stdout
@@ -81,7 +81,7 @@ def test_one_broken_file_never_hides_the_others(workspace):
     (plans / "d-bomb.yaml").write_text("a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
                                         "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n")
     (plans / "e-list.yaml").write_text("- 1\n- 2\n")
-    (plans / "f-bad-kpi.yaml").write_text(REFERENCE_PLAN.replace("tool: crm", "tool: excel").replace("id: shop-marketing-2027", "id: f-plan"))
+    (plans / "f-bad-kpi.yaml").write_text(replace(REFERENCE_PLAN, {"tool: crm": "tool: excel", "id: shop-marketing-2027": "id: f-plan"}))
     code, report = check_json(*AS_OF, "plans", cwd=workspace)
     assert code == 1
     by_file = {}
@@ -120,7 +120,7 @@ def test_as_of_changes_overdue_reviews(workspace):
 
 def test_policy_file_changes_thresholds_and_tools(workspace):
     plan = workspace / "plans" / "shop-marketing-2027.yaml"
-    plan.write_text(plan.read_text().replace("value: 2.4,", "value: 3.5,").replace("tool: crm", "tool: sheets"))
+    plan.write_text(replace(plan.read_text(), {"value: 2.4,": "value: 3.5,", "tool: crm": "tool: sheets"}))
     assert {f["rule_id"] for f in check_json(*AS_OF, "plans", cwd=workspace)[1]["findings"]} == {"FE005", "MT002"}
     policy = workspace / "policy.yaml"
     policy.write_text("apiVersion: kpi-policies/v1\nkind: Policy\ntools:\n  - {id: sheets, name: Google Sheets, measures: [revenue]}\n"

@@ -11,12 +11,11 @@ import pytest
 
 from kpi_policies.rules.examples import REFERENCE_PLAN
 
-from conftest import ROOT, check_json, run_cli
+from conftest import ROOT, check_json, replace, run_cli
 
 AS_OF = ["--as-of", "2027-04-10"]
 #: The reference plan with two defects: KPI-CONVERSION's target is +100% (FE005) and measured with "sheets" (MT002).
-BAD = (REFERENCE_PLAN.replace("value: 2.4,", "value: 4.2,")
-       .replace("tool: google-analytics-4", "tool: sheets"))
+BAD = replace(REFERENCE_PLAN, {"value: 2.4,": "value: 4.2,", "tool: google-analytics-4": "tool: sheets"})
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ def test_extends_chain_of_paths_and_builtin_packs(repo):
 
 
 def test_strict_pack_tightens_the_thresholds(repo):
-    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("value: 2.4,", "value: 2.8,"))  # +33%
+    (repo / "plans" / "shop.yaml").write_text(replace(REFERENCE_PLAN, {"value: 2.4,": "value: 2.8,"}))  # +33%
     assert ids(check_json(*AS_OF, "plans", cwd=repo)[1]) == []
     assert ids(check_json(*AS_OF, "--policy", "strict", "plans", cwd=repo)[1]) == ["FE005"]
 
@@ -78,7 +77,7 @@ def test_select_and_ignore_by_family_and_id(repo):
 
 
 def test_overrides_apply_by_path_glob_in_order(repo):
-    write(repo / "plans" / "sales" / "emea" / "shop.yaml", BAD.replace("shop-marketing-2027", "emea"))
+    write(repo / "plans" / "sales" / "emea" / "shop.yaml", replace(BAD, {"shop-marketing-2027": "emea"}))
     write(repo / "p.yaml", POLICY_HEAD + """
 overrides:
   - files: ["plans/sales/**"]
@@ -105,9 +104,10 @@ def test_audit_mode_reports_but_never_blocks(repo):
 
 
 def test_catalog_extension_adds_a_metric(repo):
-    plan = REFERENCE_PLAN.replace("metric: conversion_rate", "metric: app_store_rating").replace("unit: percent", "unit: score") \
-        .replace("value: 2.1, period: 2026", "value: 4.1, period: 2026").replace("value: 2.4,", "value: 4.4,").replace("actual: 2.2", "actual: 4.2") \
-        .replace("tool: google-analytics-4", "tool: app-store")
+    plan = replace(REFERENCE_PLAN, {
+        "metric: conversion_rate": "metric: app_store_rating", "unit: percent": "unit: score",
+        "value: 2.1, period: 2026": "value: 4.1, period: 2026", "value: 2.4,": "value: 4.4,", "actual: 2.2": "actual: 4.2",
+        "tool: google-analytics-4": "tool: app-store"})
     (repo / "plans" / "shop.yaml").write_text(plan)
     assert {"KF001", "MT002"} <= set(ids(check_json(*AS_OF, "plans", cwd=repo)[1]))
     write(repo / "p.yaml", POLICY_HEAD + """
@@ -137,8 +137,8 @@ def _line_of(text: str, needle: str) -> int:
 def _suppress(comment: str, above: bool = False) -> str:
     target = "    target: {value: 4.2, due: 2027-12-31}"
     if above:
-        return BAD.replace(target, f"    {comment}\n{target}")
-    return BAD.replace(target, f"{target}  {comment}")
+        return replace(BAD, {target: f"    {comment}\n{target}"})
+    return replace(BAD, {target: f"{target}  {comment}"})
 
 
 def test_inline_suppression_with_reason_waives_and_stays_in_the_reports(repo):
@@ -183,7 +183,8 @@ def test_a_bad_suppression_is_an_error_and_suppresses_nothing(repo, comment, rul
 
 
 def test_an_unused_suppression_is_a_warning(repo):
-    text = BAD.replace("    baseline: {value: 2.1, period: 2026}", '    baseline: {value: 2.1, period: 2026}  # kpi-policies: ignore[FE001] reason="old"')
+    text = replace(BAD, {
+        "    baseline: {value: 2.1, period: 2026}": '    baseline: {value: 2.1, period: 2026}  # kpi-policies: ignore[FE001] reason="old"'})
     (repo / "plans" / "shop.yaml").write_text(text)
     code, report = check_json(*AS_OF, "plans", cwd=repo)
     (unused,) = [f for f in report["findings"] if f["rule_id"] == "SU003"]
@@ -254,7 +255,7 @@ def test_baseline_reports_only_new_findings_and_survives_moves(repo):
     assert code == 0 and ids(report) == []
 
     # the same rule on another KPI is new; a fixed finding leaves a stale entry
-    (repo / "plans" / "shop.yaml").write_text(moved.replace("tool: sheets", "tool: google-analytics-4").replace("tool: crm", "tool: sheets"))
+    (repo / "plans" / "shop.yaml").write_text(replace(moved, {"tool: sheets": "tool: google-analytics-4", "tool: crm": "tool: sheets"}))
     code, report = check_json(*AS_OF, "--baseline", "baseline.json", "plans", cwd=repo)
     assert code == 1
     (new,) = [f for f in report["findings"] if f["rule_id"] == "MT002"]
@@ -285,7 +286,7 @@ def test_project_configuration_names_policy_paths_and_excludes(repo):
 
 def test_pyproject_configuration(repo):
     write(repo / "pyproject.toml", '[project]\nname = "plans"\n\n[tool.kpi-policies]\npolicy = "strict"\n')
-    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("value: 2.4,", "value: 2.8,"))
+    (repo / "plans" / "shop.yaml").write_text(replace(REFERENCE_PLAN, {"value: 2.4,": "value: 2.8,"}))
     assert ids(check_json(*AS_OF, cwd=repo)[1]) == ["FE005"]
     assert "[tool.kpi-policies]" in run_cli("config", "--show", cwd=repo).stdout
 
@@ -321,8 +322,8 @@ def test_example_plugin_in_a_real_virtual_environment(plugin_venv, repo):
     exe = str(plugin_venv)
     run = lambda *args: subprocess.run([exe, *args], cwd=repo, capture_output=True, text=True)
     write(repo / "p.yaml", POLICY_HEAD + "plugins: [example]\n")
-    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("    objective: OBJ-REVENUE\n    metric: revenue",
-                                                                     "    objective: OBJ-REVENUE\n    owner: tbd\n    metric: revenue"))
+    (repo / "plans" / "shop.yaml").write_text(replace(REFERENCE_PLAN, {
+        "    objective: OBJ-REVENUE\n    metric: revenue": "    objective: OBJ-REVENUE\n    owner: tbd\n    metric: revenue"}))
     # not named: not loaded
     assert "EX001" not in run("rules").stdout
     assert "EX001" not in run("check", *AS_OF, "plans").stdout
@@ -345,7 +346,7 @@ def test_example_plugin_in_a_real_virtual_environment(plugin_venv, repo):
     assert proc.returncode == 2 and "rule EX001 has no parameter 'owners'" in proc.stderr
     # suppressed like a built-in rule
     text = (repo / "plans" / "shop.yaml").read_text()
-    (repo / "plans" / "shop.yaml").write_text(text.replace("    owner: tbd", '    owner: tbd  # kpi-policies: ignore[EX001] reason="hiring"'))
+    (repo / "plans" / "shop.yaml").write_text(replace(text, {"    owner: tbd": '    owner: tbd  # kpi-policies: ignore[EX001] reason="hiring"'}))
     write(repo / "p.yaml", POLICY_HEAD + "plugins: [example]\nrules:\n  EX001: {severity: error}\n")
     proc = run("check", *AS_OF, "--policy", "p.yaml", "--format", "json", "plans")
     report = json.loads(proc.stdout)

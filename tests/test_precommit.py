@@ -11,7 +11,7 @@ import pytest
 
 from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
 
-from conftest import ROOT
+from conftest import ROOT, replace
 
 
 
@@ -62,7 +62,7 @@ def test_hook_passes_good_plans_and_fails_a_bad_one(repo, pre_commit_home):
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "kpi-policies" in ok.stdout and "Passed" in ok.stdout
 
-    bad = PLAN.replace("id: shop-marketing-2025", "id: shop-2025").replace("direction: increase", "direction: decrease", 1)
+    bad = replace(replace(PLAN, {"id: shop-marketing-2025": "id: shop-2025"}), {"direction: increase": "direction: decrease"}, 1)
     (repo / "plans" / "shop-2025.yaml").write_text(bad)
     _git(repo, "add", ".")
     failed = try_repo(repo, pre_commit_home, "--files", "plans/shop-2025.yaml")
@@ -72,7 +72,7 @@ def test_hook_passes_good_plans_and_fails_a_bad_one(repo, pre_commit_home):
 
 
 def test_hook_resolves_the_strategy_from_the_repository_when_only_the_plan_changed(repo, pre_commit_home):
-    (repo / "plans" / "retention-2025.yaml").write_text(RETENTION_PLAN.replace("value: 4.2,", "value: 4.0,"))
+    (repo / "plans" / "retention-2025.yaml").write_text(replace(RETENTION_PLAN, {"value: 4.2,": "value: 4.0,"}))
     _git(repo, "add", ".")
     proc = try_repo(repo, pre_commit_home, "--files", "plans/retention-2025.yaml")
     assert proc.returncode == 0, proc.stdout + proc.stderr

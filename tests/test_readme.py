@@ -9,7 +9,7 @@ import pytest
 
 from kpi_policies.rules.examples import REFERENCE_PLAN
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, replace, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -29,8 +29,8 @@ def demo(tmp_path, monkeypatch):
     (tmp_path / ".git").mkdir()
     (tmp_path / "plans").mkdir()
     first, second = REFERENCE_PLAN.split("direction: increase", 1)
-    plan = first + "direction: increase" + second.replace("direction: increase", "direction: decrease", 1)
-    (tmp_path / "plans" / "shop-marketing-2027.yaml").write_text(plan.replace("tool: crm", "tool: my-spreadsheet"))
+    plan = first + "direction: increase" + replace(second, {"direction: increase": "direction: decrease"}, 1)
+    (tmp_path / "plans" / "shop-marketing-2027.yaml").write_text(replace(plan, {"tool: crm": "tool: my-spreadsheet"}))
     return tmp_path
 
 
@@ -73,7 +73,7 @@ def test_readme_sample_plan_passes(tmp_path):
     (tmp_path / "plans").mkdir()
     (tmp_path / "schemas").mkdir()
     plan = tmp_path / "plans" / "sample.yaml"
-    plan.write_text(sample.replace("  strategy: company-2027          # optional: a Strategy whose goals objectives may serve\n", ""))
+    plan.write_text(replace(sample, {"  strategy: company-2027          # optional: a Strategy whose goals objectives may serve\n": ""}))
     proc = run_cli("check", "--as-of", "2027-04-10", str(plan), cwd=tmp_path)
     assert proc.returncode == 0 and "0 errors, 0 warnings" in proc.stdout, proc.stdout
 
