@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from kpi_policies import __version__
 from kpi_policies.rules.examples import REFERENCE_PLAN
 
-from conftest import check_json, replace, run_cli
+from conftest import check_json, replace, run_cli, run_process
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 AS_OF = ["--as-of", "2027-04-10"]
@@ -191,3 +193,35 @@ def test_rules_json_lists_ids_and_severities():
     rules = json.loads(proc.stdout)
     assert {"id": "KF002", "name": "kpi-fit.direction-against-metric", "severity": "error", "family": "KF",
             "summary": "KPI's direction goes against its metric's better direction."} in rules
+
+
+# --- real processes: the installed command and ``python -m kpi_policies`` behave as the in-process runs -------
+
+INSTALLED = Path(sys.executable).with_name("kpi-policies")
+
+
+@pytest.mark.skipif(not INSTALLED.exists(), reason="the kpi-policies command is not installed next to this Python")
+def test_the_installed_command_behaves_as_the_in_process_run(workspace):
+    (workspace / "plans" / "bad.yaml").write_text(replace(REFERENCE_PLAN, {"tool: crm": "tool: my-spreadsheet"}))
+    (workspace / "policy.yaml").write_text("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  XX123: {severity: error}\n")
+    cases = [
+        (["check", *AS_OF, "--jobs", "2", "plans"], 1),                # findings, worker processes
+        (["check", *AS_OF, "--format", "json", "plans/retention-2027.yaml"], 0),
+        (["check", "--bogus"], 2),                                      # usage error
+        (["check", "--policy", "policy.yaml", "plans"], 2),             # configuration error
+    ]
+    for args, code in cases:
+        real = subprocess.run([str(INSTALLED), *args], cwd=workspace, capture_output=True, text=True, timeout=300)
+        here = run_cli(*args, cwd=workspace)
+        assert (real.returncode, real.stdout, real.stderr) == (code, here.stdout, here.stderr) == (here.returncode, here.stdout, here.stderr)
+        assert "Traceback" not in real.stderr and len(real.stderr.splitlines()) <= 1
+
+
+def test_python_dash_m_behaves_as_the_in_process_run(workspace):
+    (workspace / "plans" / "bad.yaml").write_text(replace(REFERENCE_PLAN, {"tool: crm": "tool: my-spreadsheet"}))
+    for args, code in ((["check", *AS_OF, "plans"], 1), (["chek"], 2)):
+        real = run_process(*args, cwd=workspace)
+        here = run_cli(*args, cwd=workspace)
+        assert real.returncode == here.returncode == code and real.stdout == here.stdout
+        assert real.stderr.replace("python -m kpi_policies", "kpi-policies") == here.stderr
+        assert "Traceback" not in real.stderr and len(real.stderr.splitlines()) <= 1
