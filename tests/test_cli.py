@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -225,3 +226,29 @@ def test_python_dash_m_behaves_as_the_in_process_run(workspace):
         assert real.returncode == here.returncode == code and real.stdout == here.stdout
         assert real.stderr.replace("python -m kpi_policies", "kpi-policies") == here.stderr
         assert "Traceback" not in real.stderr and len(real.stderr.splitlines()) <= 1
+
+
+def test_an_unexpected_error_is_one_line_and_exit_two(workspace, monkeypatch):
+    import kpi_policies.settings
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(kpi_policies.settings, "load_settings", broken)
+    proc = run_cli("check", *AS_OF, "plans", cwd=workspace)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == "kpi-policies: internal error: RuntimeError: the disk is on fire\n"
+
+
+def test_an_in_process_run_leaves_streams_environment_and_folder_as_they_were(workspace, monkeypatch):
+    from kpi_policies.cli.entry import execute
+
+    monkeypatch.chdir(workspace)
+    monkeypatch.setenv("KPI_POLICIES_TEST_GONE", "x")
+    before = dict(os.environ), os.getcwd(), (sys.stdin, sys.stdout, sys.stderr)
+    code, out, err = execute(["check", *AS_OF, "--format", "json", "plans"],
+                             env={"KPI_POLICIES_PURE_YAML": "1", "KPI_POLICIES_TEST_GONE": None})
+    assert code == 0 and json.loads(out)["summary"]["files"] == 3 and err == ""
+    assert (dict(os.environ), os.getcwd(), (sys.stdin, sys.stdout, sys.stderr)) == before
+    assert execute(["check", "--bogus"])[0] == 2
+    assert (dict(os.environ), os.getcwd(), (sys.stdin, sys.stdout, sys.stderr)) == before
