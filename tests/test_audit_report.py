@@ -80,12 +80,18 @@ def make_audited_repo(root: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def repo(tmp_path):
-    """The audited repository (skips when git is not installed)."""
+@pytest.fixture(scope="module")
+def audited_repo(tmp_path_factory) -> Path:
+    """The audited repository, made once (skips when git is not installed); tests work on copies."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    return make_audited_repo(tmp_path / "repo")
+    return make_audited_repo(tmp_path_factory.mktemp("audited") / "repo")
+
+
+@pytest.fixture
+def repo(tmp_path, audited_repo):
+    """A fresh copy of the audited repository, history included."""
+    return Path(shutil.copytree(audited_repo, tmp_path / "repo", symlinks=True))
 
 
 def report(repo: Path, *args: str, fmt: str = "json"):
