@@ -39,7 +39,7 @@ def run_cli(*args: str, cwd: str | Path | None = None, input: str | None = None,
     """
     from kpi_policies.cli.entry import execute
 
-    forget_process_state()
+    forget_process_state(env)
     here = os.getcwd()
     try:
         if cwd is not None:
@@ -50,13 +50,20 @@ def run_cli(*args: str, cwd: str | Path | None = None, input: str | None = None,
     return subprocess.CompletedProcess(["kpi-policies", *args], code, out, err)
 
 
-def forget_process_state() -> None:
+#: ``KPI_POLICIES_NO_FAST_SCHEMA`` as it was when the schema validators were last chosen (a new process chooses again).
+_fast_schema_setting: list = [object()]
+
+
+def forget_process_state(env: dict | None = None) -> None:
     """Clear what a process keeps between runs and a new process would not have: the repository roots
-    found for folders and the schema validator chosen by ``KPI_POLICIES_NO_FAST_SCHEMA``."""
+    found for folders, and the schema validators when ``KPI_POLICIES_NO_FAST_SCHEMA`` changed since they were chosen."""
     from kpi_policies import index, schema
 
     index._root_of.cache_clear()
-    schema.fast_validator_for.cache_clear()
+    setting = (env or {}).get("KPI_POLICIES_NO_FAST_SCHEMA", os.environ.get("KPI_POLICIES_NO_FAST_SCHEMA"))
+    if setting != _fast_schema_setting[0]:
+        schema.fast_validator_for.cache_clear()
+        _fast_schema_setting[0] = setting
 
 
 def run_process(*args: str, cwd: str | Path | None = None, input: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
