@@ -63,7 +63,7 @@ def repo(tmp_path):
     return tmp_path
 
 
-#: Files of the repo below that go through the per-file step (all but the strategy), and those judged by
+#: Files of the repo above that go through the per-file step (all but the strategy), and those judged by
 #: the rules (all but broken.yaml, which has no model to judge).
 PER_FILE, JUDGED = 15, 14
 
