@@ -96,7 +96,8 @@ class Judged:
     named by its process id. Worker processes are forked, so they run the recording rule too.
 
     With ``meet`` set to n, each process waits on its first plan (up to 20 s) until n processes have
-    judged a plan: the work is then shared by n processes, or the wait times out and the test fails.
+    judged a plan, so a quick first worker cannot take all the work: it is shared by at least n
+    processes, or (a run that went serial) the wait times out and the test fails.
     """
 
     def __init__(self, folder: Path):
@@ -222,13 +223,13 @@ def test_worker_processes_share_the_work_and_give_the_same_report(repo, jobs, ju
     assert set(judged.by_process()) == {os.getpid()}
     once = judged.plans()
     judged.reset()
-    judged.meet = workers if workers > 1 else 0
+    judged.meet = 2 if workers > 1 else 0
     assert check(repo, "--no-cache", "--jobs", jobs) == serial
-    # every plan judged once, by as many processes as asked for, none of them this one
+    # every plan judged once, by at least two processes and at most as many as asked for, none of them this one
     by_process = judged.by_process()
     assert judged.plans() == once and len(once) == JUDGED
     if workers > 1:
-        assert len(by_process) == workers and os.getpid() not in by_process, by_process
+        assert 2 <= len(by_process) <= workers and os.getpid() not in by_process, by_process
     # with the cache: a cold run fills it from the workers, a warm run judges nothing
     judged.reset()
     assert check(repo, "--jobs", jobs) == serial
