@@ -22,7 +22,7 @@ from kpi_policies import __version__
 from kpi_policies.audit.register import EXPIRY_WARNING_DAYS
 from kpi_policies.rules.registry import get_rule
 
-from conftest import ROOT, run_cli, shared
+from conftest import ROOT, replace, run_cli, shared
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 AS_OF = "2027-04-10"
@@ -38,8 +38,8 @@ WAIVER = '# kpi-policies: ignore[FE005] reason="New bundles priced in; approved 
 def shop_plan() -> str:
     """The compliant shop plan with three changes: a hostile title, an unapproved tool (MT002), and a waived FE005."""
     text = (FIXTURES / "shop-marketing-2027.yaml").read_text(encoding="utf-8")
-    text = text.replace("title: Online shop marketing 2027", f'title: "{HOSTILE_TITLE}"')
-    text = text.replace("tool: crm, source: CRM monthly revenue report", "tool: my-spreadsheet, source: CRM monthly revenue report")
+    text = replace(text, {"title: Online shop marketing 2027": f'title: "{HOSTILE_TITLE}"'})
+    text = replace(text, {"tool: crm, source: CRM monthly revenue report": "tool: my-spreadsheet, source: CRM monthly revenue report"})
     aov = f"""  - id: KPI-AOV
     name: '{HOSTILE_NAME}'
     owner: head-of-marketing
@@ -59,7 +59,7 @@ def shop_plan() -> str:
         - {{date: 2027-03-31, actual: 650000}}
 initiatives:
 """
-    return text.replace("initiatives:\n", aov)
+    return replace(text, {"initiatives:\n": aov})
 
 
 def git(repo: Path, *args: str) -> str:
@@ -80,12 +80,18 @@ def make_audited_repo(root: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def repo(tmp_path):
-    """The audited repository (skips when git is not installed)."""
+@pytest.fixture(scope="module")
+def audited_repo(tmp_path_factory) -> Path:
+    """The audited repository, made once (skips when git is not installed); tests work on copies."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    return make_audited_repo(tmp_path / "repo")
+    return make_audited_repo(tmp_path_factory.mktemp("audited") / "repo")
+
+
+@pytest.fixture
+def repo(tmp_path, audited_repo):
+    """A fresh copy of the audited repository, history included."""
+    return Path(shutil.copytree(audited_repo, tmp_path / "repo", symlinks=True))
 
 
 def report(repo: Path, *args: str, fmt: str = "json"):
@@ -233,7 +239,7 @@ def test_suppression_register_names_who_waived_why_until_when_and_flags_expiry(r
 
 def test_a_waiver_far_from_expiry_is_not_flagged_and_an_uncommitted_one_has_no_author(repo):
     path = repo / "plans" / "shop-marketing-2027.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("until=2027-04-30", "until=2027-09-30"), encoding="utf-8")
+    path.write_text(replace(path.read_text(encoding="utf-8"), {"until=2027-04-30": "until=2027-09-30"}), encoding="utf-8")
     (entry,) = report_json(repo)["suppressions"]
     assert entry["expires_in_days"] == 173 and entry["expiring_soon"] is False
     assert entry["waived_by"] is None and "not committed yet" in entry["waived_by_note"]

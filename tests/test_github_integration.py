@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 
 from kpi_policies.rules.examples import REFERENCE_PLAN
 
-from conftest import ROOT
+from conftest import ROOT, replace
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
@@ -143,7 +143,7 @@ def test_action_passes_a_compliant_plan(workspace):
 
 
 def test_action_annotates_summarises_and_fails_on_a_bad_plan(workspace):
-    bad = REFERENCE_PLAN.replace("id: shop-marketing-2027", "id: bad-plan").replace("tool: crm", "tool: my-spreadsheet")
+    bad = replace(REFERENCE_PLAN, {"id: shop-marketing-2027": "id: bad-plan", "tool: crm": "tool: my-spreadsheet"})
     (workspace / "plans" / "bad plan.yaml").write_text(bad)
     code, log, outputs, summary = run_action(workspace, **{"as-of": "2027-04-10", "sarif": "out/results.sarif"})
     assert code == 1
@@ -156,7 +156,7 @@ def test_action_annotates_summarises_and_fails_on_a_bad_plan(workspace):
 
 def test_action_inputs_change_threshold_and_outputs(workspace):
     (workspace / "plans" / "good.yaml").write_text(
-        REFERENCE_PLAN.replace("goals:\n", "goals:\n  - {id: G-BRAND, title: Brand, type: brand_awareness}\n"))
+        replace(REFERENCE_PLAN, {"goals:\n": "goals:\n  - {id: G-BRAND, title: Brand, type: brand_awareness}\n"}))
     code, log, outputs, summary = run_action(workspace, **{"as-of": "2027-04-10", "fail-on": "warning",
                                                           "annotate": "false", "summary": "false"})
     assert code == 1 and outputs["warnings"] == "1"

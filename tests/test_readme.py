@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, replace, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -277,26 +277,10 @@ def import_gitlab(source, output, plan_id) -> None:
 
 
 def main() -> None:
-    """Entry point: run the command line; unexpected errors become one line and exit 2."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("kpi-policies: aborted", err=True)
-        sys.exit(EXIT_USAGE)
-    except click.UsageError as exc:
-        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-        click.echo(f"kpi-policies: {exc.format_message()}{hint}", err=True)
-        sys.exit(EXIT_USAGE)
-    except click.ClickException as exc:
-        click.echo(f"kpi-policies: {exc.format_message()}", err=True)
-        sys.exit(EXIT_USAGE)
-    except (BrokenPipeError, KeyboardInterrupt):
-        sys.exit(EXIT_USAGE)
-    except Exception as exc:  # never a traceback
-        click.echo(f"kpi-policies: internal error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    """Entry point: run the command line; unexpected errors become one line and exit 2 (see ``cli.entry``)."""
+    from kpi_policies.cli.entry import run
+
+    sys.exit(run())
 
 
 def _register_commands() -> None:
