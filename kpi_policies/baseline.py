@@ -20,7 +20,6 @@ File format (JSON)::
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass
 
@@ -126,7 +125,11 @@ class Baseline:
 
 
 def write(result: RunResult, path: str) -> int:
-    """Write the active findings of ``result`` as a baseline; returns the number of findings recorded."""
+    """Write the active findings of ``result`` as a baseline (atomically); returns the number of findings recorded.
+
+    Raises:
+        OutputError: when the file cannot be written.
+    """
     root = workspace_root()
     counts: Counter = Counter()
     messages = {}
@@ -138,8 +141,8 @@ def write(result: RunResult, path: str) -> int:
         messages.setdefault(k, f.message)
     entries = [{"file": k[0], "plan_id": k[1], "object_id": k[2], "rule_id": k[3], "where": k[4], "count": n,
                 "message": messages[k]} for k, n in sorted(counts.items())]
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump({"tool": "kpi-policies", "version": VERSION, "entries": entries}, fh, ensure_ascii=False, indent=2)
-        fh.write("\n")
+    from kpi_policies.outputs import write_atomic
+
+    text = json.dumps({"tool": "kpi-policies", "version": VERSION, "entries": entries}, ensure_ascii=False, indent=2)
+    write_atomic(path, text + "\n")
     return sum(counts.values())

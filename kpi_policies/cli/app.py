@@ -16,7 +16,7 @@ import click
 
 from kpi_policies import __version__
 
-from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IsoDate, emit as _emit, fail as _fail, prepare_run
+from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IsoDate, emit as _emit, fail as _fail, guard_outputs, prepare_run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,12 +77,14 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
       kpi-policies check --write-baseline .kpi-baseline.json
     """
     from kpi_policies.baseline import write
+    from kpi_policies.outputs import OutputError
     from kpi_policies.report import render
     from kpi_policies.result import Severity
 
     pairs = pair_outputs(formats, outputs)
     settings, files, engine, baseline = prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions,
                                                     use_baseline=not write_baseline)
+    guard_outputs([("--output", o) for o in outputs] + [("--write-baseline", write_baseline)], settings, files, engine, baseline)
     cache = None
     if not no_cache:
         from kpi_policies.cache import Cache
@@ -94,8 +96,8 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
     if write_baseline:
         try:
             count = write(result, write_baseline)
-        except OSError as exc:
-            _fail(f"cannot write {write_baseline}: {exc.strerror or exc}")
+        except OutputError as exc:
+            _fail(str(exc))
         click.echo(f"kpi-policies: recorded {count} finding(s) in {write_baseline}", err=True)
         sys.exit(EXIT_OK)
     threshold = FAIL_ON[fail_on]
@@ -252,6 +254,7 @@ def import_gitlab(source, output, plan_id) -> None:
     """
     from kpi_policies.importers.gitlab_pi import ImportError_, convert_file
 
+    guard_outputs([("--output", output)], inputs=[source])
     try:
         text = convert_file(source, plan_id=plan_id)
     except ImportError_ as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import sys
 
@@ -35,16 +34,37 @@ def fail(message: str) -> None:
 
 
 def emit(text: str, output: str | None) -> None:
-    """Write ``text`` to the file ``output`` (creating its folder), or to standard output when ``None``."""
+    """Write ``text`` to the file ``output`` atomically (creating its folder), or to standard output when ``None``."""
+    from kpi_policies.outputs import OutputError, write_atomic
+
     if not output:
         click.echo(text, nl=False)
         return
     try:
-        os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
-        with open(output, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
-            fh.write(text)
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
+        write_atomic(output, text)
+    except OutputError as exc:
+        fail(str(exc))
+
+
+def guard_outputs(outputs, settings=None, files=(), engine=None, baseline=None, inputs=()) -> None:
+    """Exit 2 with one line when an output (``(option, path)`` pairs) is an input of the run or another output.
+
+    The inputs are the files checked, the policy packs, the baseline read, the
+    project configuration and any ``inputs`` given.
+    """
+    from kpi_policies.outputs import OutputError, check_outputs
+
+    read = list(files) + list(inputs)
+    if engine is not None:
+        read += list(engine.policy.sources)
+    if baseline is not None:
+        read.append(baseline.path)
+    if settings is not None and settings.config_file:
+        read.append(settings.config_file)
+    try:
+        check_outputs(outputs, read)
+    except OutputError as exc:
+        fail(str(exc))
 
 
 def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: bool = False, use_baseline: bool = True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kpi_policies.cli.common import IsoDate, emit, prepare_run
+from kpi_policies.cli.common import IsoDate, emit, guard_outputs, prepare_run
 
 
 @click.command(name="report")
@@ -44,7 +44,8 @@ def report_command(paths, fmt, output, as_of, policy_path, baseline_path, reprod
     from kpi_policies.audit import render
     from kpi_policies.audit.collect import build_report
 
-    _, files, engine, baseline = prepare_run(paths, as_of, policy_path, baseline_path)
+    settings, files, engine, baseline = prepare_run(paths, as_of, policy_path, baseline_path)
+    guard_outputs([("--output", output)], settings, files, engine, baseline)
     result = engine.run(files, baseline=baseline)
     text = render(build_report(result, engine, reproducible=reproducible, baseline=baseline.path if baseline else None), fmt)
     emit(text, output)
