@@ -320,7 +320,10 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
 def load_policy(path: str | None = None) -> Policy:
     """The built-in ``recommended`` pack, or the pack ``path`` (a file or a built-in name) with everything it extends.
 
-    A pack file that does not say ``extends:`` extends ``recommended``.
+    A pack file that does not say ``extends:`` extends ``recommended``. A
+    bare built-in name (``strict``) is always the built-in pack, whatever
+    files the working folder holds: a file or folder of that name needs a path
+    (``./strict``), so a pull request cannot replace a built-in pack.
 
     Raises:
         PolicyError: when a pack cannot be read, does not fit
@@ -330,7 +333,7 @@ def load_policy(path: str | None = None) -> Policy:
     builtin = str(data_dir("rules") / BUILTIN_PACKS["recommended"])
     if path is None:
         _apply_pack(policy, builtin, (), [])
-    elif path in BUILTIN_PACKS and not os.path.exists(path):
+    elif path in BUILTIN_PACKS:  # a bare name is always the built-in pack: a file named `strict` needs ./strict
         _apply_pack(policy, _resolve(path, None), (), [])
     else:
         _apply_pack(policy, path, (), ["recommended"])

@@ -96,3 +96,25 @@ def test_outputs_are_written_through_a_temporary_file_in_the_same_folder(tmp_pat
 
 def test_an_output_to_dev_null_is_allowed(repo):
     assert run_cli("check", "plans", "--format", "json", "-o", "/dev/null", "--as-of", "2027-04-10", cwd=repo).returncode == 0
+
+
+# --- built-in packs cannot be shadowed -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["strict", "recommended"])
+def test_a_file_named_like_a_built_in_pack_does_not_replace_it(repo, name):
+    (repo / "plans" / "good.yaml").write_text(REFERENCE_PLAN.replace("tool: crm", "tool: excel"))  # MT002 error
+    silent = "apiVersion: kpi-policies/v1\nkind: Policy\nmetadata: {id: silent}\nextends: []\nignore: [ALL]\n"
+    (repo / name).write_text(silent)
+    code, report = check_json("plans", "--policy", name, "--as-of", "2027-04-10", cwd=repo)
+    assert code == 1 and "MT002" in {f["rule_id"] for f in report["findings"]}
+    (repo / "kpi-policies.yaml").write_text(f"apiVersion: kpi-policies/v1\nkind: Config\npolicy: {name}\n")
+    code, report = check_json("plans", "--as-of", "2027-04-10", cwd=repo)
+    assert code == 1 and "MT002" in {f["rule_id"] for f in report["findings"]}
+    code, report = check_json("plans", "--policy", f"./{name}", "--as-of", "2027-04-10", cwd=repo)
+    assert code == 0 and report["findings"] == []  # a path names the file
+
+
+def test_a_folder_named_like_a_built_in_pack_does_not_break_it(repo):
+    (repo / "strict").mkdir()
+    code, _ = check_json("plans", "--policy", "strict", "--as-of", "2027-04-10", cwd=repo)
+    assert code in (0, 1)
