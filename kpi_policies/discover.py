@@ -28,13 +28,13 @@ def discover(paths: list[str], exclude: list[str] = (), root: str | None = None)
     seen: set[str] = set()
     empty: list[str] = []
 
-    from kpi_policies.policy import glob_match
+    from kpi_policies.globs import match_any
 
     base = os.path.abspath(root or os.getcwd())
 
     def excluded(path: str) -> bool:
         rel = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
-        return any(glob_match(g, rel) for g in exclude)
+        return match_any(exclude, rel)
 
     def add(path: str) -> None:
         key = os.path.realpath(path)

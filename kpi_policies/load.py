@@ -270,7 +270,10 @@ class _Composer:
             if self.documents > 1 and cls is not ev.DocumentStartEvent:
                 continue
             if cls is scalar and event.style:  # quoted or block text: comment-like text inside it is data
-                spans.append((event.start_mark.line + 1, event.start_mark.column + 1, event.end_mark.line + 1, event.end_mark.column + 1))
+                if event.style in "|>":  # a block scalar's text starts on the line after its header; a comment may end the header
+                    spans.append((event.start_mark.line + 2, 1, event.end_mark.line + 1, event.end_mark.column + 1))
+                else:
+                    spans.append((event.start_mark.line + 1, event.start_mark.column + 1, event.end_mark.line + 1, event.end_mark.column + 1))
             if cls is scalar and stack and stack[-1].key is _NO_KEY and type(stack[-1].container) is dict:
                 # a mapping key: its text is the key (the hot path; no scalar resolution needed)
                 self.total += 1

@@ -29,12 +29,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, Field
 
+from kpi_policies.globs import GlobError, check as check_globs, glob_match, match_any  # noqa: F401  (glob_match kept for plugins)
 from kpi_policies.resources import data_dir
 from kpi_policies.result import Severity
 
@@ -175,7 +175,7 @@ class Policy:
         if file is None:
             return [self.base]
         candidates = _match_forms(file)
-        return [self.base] + [o for o in self.overrides if any(glob_match(g, c) for g in o.files for c in candidates)]
+        return [self.base] + [o for o in self.overrides if any(match_any(o.files, c) for c in candidates)]
 
     def view(self, rule, file: str | None = None) -> RuleView:
         """The effective settings of ``rule`` (a Rule class) for ``file``."""
@@ -209,23 +209,6 @@ def _matches(rule_id: str, patterns: list[str]) -> bool:
     """True when a pattern is ``ALL``, the rule id, its family (``FE``) or a partial id (``FE00``)."""
     return any(p == "ALL" or (rule_id.startswith(p) and (p == rule_id or rule_id[len(p)].isdigit() or p[-1].isdigit()))
                for p in patterns)
-
-
-def glob_match(pattern: str, path: str) -> bool:
-    """Match a ``/``-separated path against a glob where ``**`` spans folders and ``*`` does not."""
-    regex, i = "", 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            regex, i = regex + "(?:.*/)?", i + 3
-        elif pattern.startswith("**", i):
-            regex, i = regex + ".*", i + 2
-        elif pattern[i] == "*":
-            regex, i = regex + "[^/]*", i + 1
-        elif pattern[i] == "?":
-            regex, i = regex + "[^/]", i + 1
-        else:
-            regex, i = regex + re.escape(pattern[i]), i + 1
-    return re.fullmatch(regex, path) is not None
 
 
 def _match_forms(file: str) -> list[str]:
@@ -304,6 +287,11 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
         policy.origins[("metrics", metric["id"])] = (path, doc, ("metrics", i))
     _merge_layer(policy.base, _layer(pack, path, doc, (), policy))
     for i, override in enumerate(pack.get("overrides", [])):
+        try:
+            check_globs(override["files"])
+        except GlobError as exc:
+            line, col = doc.locate(("overrides", i, "files"))
+            raise PolicyError(f"{path}:{line}:{col}: {exc}") from None
         policy.overrides.append(_layer(override, path, doc, ("overrides", i), policy, files=override["files"]))
     for i, s in enumerate(pack.get("suppressions", [])):
         line, col = doc.locate(("suppressions", i))

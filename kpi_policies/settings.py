@@ -115,6 +115,12 @@ def load_settings(cwd: str | None = None) -> Settings:
         settings.paths = [rel(p) for p in data["paths"]]
         settings.sources["paths"] = label
     if "exclude" in data:
+        from kpi_policies.globs import GlobError, check as check_globs
+
+        try:
+            check_globs(data["exclude"])
+        except GlobError as exc:
+            raise ConfigError(f"{label}: exclude: {exc}") from None
         settings.exclude = list(data["exclude"])
         settings.sources["exclude"] = label
     if "baseline" in data:

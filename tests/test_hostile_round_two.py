@@ -118,3 +118,163 @@ def test_a_folder_named_like_a_built_in_pack_does_not_break_it(repo):
     (repo / "strict").mkdir()
     code, _ = check_json("plans", "--policy", "strict", "--as-of", "2027-04-10", cwd=repo)
     assert code in (0, 1)
+
+
+# --- no hang: globs and waiver comments ----------------------------------------------------------------------
+
+def test_a_crafted_override_glob_and_exclude_glob_match_in_linear_time(repo):
+    from kpi_policies.globs import match_any
+
+    evil = "*a*a*a*a*a*a*a*a*a*a*a*a*b"
+    start = time.monotonic()
+    assert not match_any([evil], "a" * 5000)
+    assert time.monotonic() - start < 5
+    deep = "plans/" + "a" * 200 + ".yaml"
+    (repo / "plans" / ("a" * 200 + ".yaml")).write_text(REFERENCE_PLAN.replace("id: marketing-head-2027", "id: other"))
+    (repo / "p.yaml").write_text("apiVersion: kpi-policies/v1\nkind: Policy\nmetadata: {id: p}\n"
+                                 f"overrides:\n  - files: ['{evil}']\n    ignore: [ALL]\n")
+    (repo / "kpi-policies.yaml").write_text(f"apiVersion: kpi-policies/v1\nkind: Config\nexclude: ['{evil}']\n")
+    start = time.monotonic()
+    proc = run_cli("check", "--policy", "p.yaml", "--format", "json", "--as-of", "2027-04-10", "plans", cwd=repo)
+    assert time.monotonic() - start < 60 and deep.split("/")[1] in proc.stdout
+
+
+@pytest.mark.parametrize("globs, path, expected", [
+    (["plans/sales/**"], "plans/sales/a.yaml", True),
+    (["plans/sales/**"], "plans/salesy/a.yaml", False),
+    (["*.draft.yaml"], "plans/deep/x.draft.yaml", True),   # a name without / matches at any depth, as in .gitignore
+    (["plans/drafts"], "plans/drafts/x.yaml", True),       # a folder matches what it holds
+    (["plans/*.yaml"], "plans/sub/x.yaml", False),         # * stays inside one folder
+    (["plans/**", "!plans/keep.yaml"], "plans/keep.yaml", False),
+])
+def test_globs_follow_git_wildmatch_in_overrides_and_exclude(globs, path, expected):
+    from kpi_policies.globs import match_any
+
+    assert match_any(globs, path) is expected
+
+
+def test_an_unreadable_glob_is_a_one_line_configuration_error(repo):
+    (repo / "kpi-policies.yaml").write_text("apiVersion: kpi-policies/v1\nkind: Config\nexclude: ['[z-a]']\n")
+    assert "kpi-policies.yaml" in one_line_error(run_cli("check", "plans", cwd=repo))
+    (repo / "kpi-policies.yaml").unlink()
+    (repo / "p.yaml").write_text("apiVersion: kpi-policies/v1\nkind: Policy\nmetadata: {id: p}\n"
+                                 "overrides:\n  - files: ['[z-a]']\n    ignore: [ALL]\n")
+    assert "p.yaml:5:" in one_line_error(run_cli("check", "plans", "--policy", "p.yaml", cwd=repo))
+
+
+RULES = ["FE004", "FE005", "MT002"]
+
+WAIVER_FORMS = [
+    # (comment after `x: 1`, [(rules, reason, until, problem rule)])
+    ('# kpi-policies: ignore[FE005] reason="New market" until=2027-06-30', [(("FE005",), "New market", "2027-06-30", None)]),
+    ("# kpi-policies: ignore[FE005] reason='New market'", [(("FE005",), "New market", None, None)]),
+    ("# kpi-policies: ignore[FE005] reason='the CFO''s call'", [(("FE005",), "the CFO's call", None, None)]),
+    ('# kpi-policies: ignore[FE005] reason="the “pilot” said so"', [(("FE005",), "the “pilot” said so", None, None)]),
+    ("# kpi-policies: ignore[FE005] reason=“Thị trường mới”", [(("FE005",), "Thị trường mới", None, None)]),
+    ("# kpi-policies: ignore[FE005] reason=‘it's agreed’", [(("FE005",), "it's agreed", None, None)]),
+    ('# kpi-policies: ignore[FE005] reason="say \\"yes\\" # not a comment"', [(("FE005",), 'say "yes" # not a comment', None, None)]),
+    ("# kpi-policies: ignore[FE005] reason=pilot", [(("FE005",), "pilot", None, None)]),
+    ("# kpi-policies: ignore[fe005, MT002]   reason = \"both\"", [(("FE005", "MT002"), "both", None, None)]),
+    ('# kpi-policies: ignore[FE005] reason="a" ignore[MT002] reason="b"', [(("FE005",), "a", None, None), (("MT002",), "b", None, None)]),
+    ('# kpi-policies: ignore[FE005] reason="a" # kpi-policies: ignore[MT002] reason="b"', [(("FE005",), "a", None, None), (("MT002",), "b", None, None)]),
+    ('# ticket FIN-12 # kpi-policies: ignore[FE005] reason="a" # and a note', [(("FE005",), "a", None, None)]),
+    ('# kpi-policies: ignore[FE005] reason="a" ignore[MT002] reason="b', [(("FE005",), "a", None, None), ((), None, None, "SU004")]),
+    ('# kpi-policies: ignore[FE005] reason="unclosed', [((), None, None, "SU004")]),
+    ("# kpi-policies: ignore[FE005 reason=x", [((), None, None, "SU004")]),
+    ("# kpi-policies: skip FE005", [((), None, None, "SU004")]),
+    ("# kpi-policies: ignore[FE005] reason=a reason=b", [((), None, None, "SU004")]),
+    ("# kpi-policies: ignore[FE005] reson=typo", [((), None, None, "SU004")]),
+    ("# kpi-policies: ignore[FE005]", [(("FE005",), None, None, "SU001")]),
+    ("# kpi-policies: ignore[FE005] reason=x until=2026-13-01", [(("FE005",), "x", None, "SU004")]),
+    ("# kpi-policies: ignore[FE005] reason=x until=2026-01-01", [(("FE005",), "x", "2026-01-01", "SU002")]),
+]
+
+
+@pytest.mark.parametrize("comment, expected", WAIVER_FORMS, ids=[c for c, _ in WAIVER_FORMS])
+def test_waiver_comment_grammar(comment, expected):
+    import datetime as dt
+
+    from kpi_policies.suppressions import inline
+
+    found = inline(f"x: 1  {comment}\ny: 2\n", "p.yaml", RULES, dt.date(2027, 1, 1))
+    got = [(s.rule_ids, s.reason, s.until.isoformat() if s.until else None, s.problem[0] if s.problem else None) for s in found]
+    assert got == expected
+    assert all(s.line == 1 and s.column >= 7 for s in found)
+
+
+def test_a_waiver_on_a_block_scalar_header_covers_the_text():
+    from conftest import check_texts
+
+    line = next(l for l in REFERENCE_PLAN.splitlines() if "tool: crm" in l)
+    ind = " " * (len(line) - len(line.lstrip()))
+    block = (f"{ind}measurement:\n{ind}  tool: >-  # kpi-policies: ignore[MT002] reason=\"Excel until the CRM import\"\n"
+             f"{ind}    excel\n{ind}  source: CRM monthly revenue report\n{ind}  owner: sales-ops")
+    result = check_texts({"p.yaml": REFERENCE_PLAN.replace(line, block, 1)})
+    assert [(f.rule_id, f.suppression["reason"] if f.suppression else None) for f in result.findings] == [
+        ("MT002", "Excel until the CRM import")]
+    # inside the block text the same words are data
+    text = f"a: |\n  # kpi-policies: ignore[MT002] reason=x\nb: 1\n"
+    from kpi_policies.load import load_text
+    from kpi_policies.suppressions import inline
+    import datetime as dt
+
+    assert inline(text, "p.yaml", RULES, dt.date(2027, 1, 1), load_text(text).scalar_spans) == []
+
+
+@pytest.mark.parametrize("text", [
+    "x: 1 # kpi-policies: ignore[FE005] reason=" + "a" * 1_000_000 + "\n",
+    "x: 1 # kpi-policies: ignore[FE005] " + "a" * 1_000_000 + "\n",
+    "x: 1 # kpi-policies: ignore[FE005] reason=\"" + "# kpi-policies: ignore[" * 40_000 + "\n",
+    "x: 1 " + "# kpi-policies: ignore[FE005] reason=\"x\" " * 25_000 + "\n",
+    "x: 1 # kpi-policies: ignore[" + "FE005," * 160_000 + "]\n",
+    "# kpi-policies: \n" * 60_000,
+    "x: '" + "# kpi-policies: " * 60_000 + "'\n",
+])
+def test_waiver_parsing_of_a_megabyte_is_fast(text):
+    import datetime as dt
+
+    from kpi_policies.load import load_text
+    from kpi_policies.suppressions import inline
+
+    spans = load_text(text).scalar_spans
+    start = time.monotonic()
+    inline(text, "p.yaml", RULES, dt.date(2027, 1, 1), spans)
+    assert time.monotonic() - start < 5
+
+
+def _plan_text_patterns():
+    import re
+
+    from kpi_policies import index, load
+    from kpi_policies.engine import run
+    from kpi_policies.report import text
+
+    found = {f"load.{n}": v for n, v in vars(load).items() if isinstance(v, re.Pattern)}
+    found.update({f"index.{n}": v for n, v in vars(index).items() if isinstance(v, re.Pattern)})
+    found.update({"run.STRATEGY_HINT": run.STRATEGY_HINT, "text._CONTROL": text._CONTROL,
+                  "gitlab.tags": re.compile(r"<[^<>]*>")})
+    return found
+
+
+MEGABYTE = 1_000_000
+HOSTILE_TEXTS = ["1" * MEGABYTE + "x", "kind:" + " " * MEGABYTE + "x", "kind: Strategy" + " \t" * (MEGABYTE // 2) + "x",
+                 "kind:\n" * (MEGABYTE // 6), "\r" * MEGABYTE, ".5" * (MEGABYTE // 2), "1." + "1" * MEGABYTE + "ex",
+                 "<" * MEGABYTE, "<a" * (MEGABYTE // 2), "#" * MEGABYTE]
+
+
+@pytest.mark.parametrize("name", sorted(_plan_text_patterns()))
+def test_every_regular_expression_applied_to_plan_text_is_linear_on_a_megabyte(name):
+    pattern = _plan_text_patterns()[name]
+    start = time.monotonic()
+    for text in HOSTILE_TEXTS:
+        pattern.search(text)
+        pattern.findall(text)
+    assert time.monotonic() - start < 10
+
+
+def test_the_importer_strips_a_megabyte_of_broken_tags_quickly():
+    from kpi_policies.importers import gitlab_pi
+
+    start = time.monotonic()
+    gitlab_pi.strip_html("&amp;" + "<" * 300_000)
+    assert time.monotonic() - start < 20
