@@ -278,3 +278,55 @@ def test_the_importer_strips_a_megabyte_of_broken_tags_quickly():
     start = time.monotonic()
     gitlab_pi.strip_html("&amp;" + "<" * 300_000)
     assert time.monotonic() - start < 20
+
+
+# --- the cache never follows links ---------------------------------------------------------------------------
+
+def _cache_check(repo, *extra):
+    return check_json("plans", "--as-of", "2027-04-10", *extra, cwd=repo)
+
+
+@pytest.mark.parametrize("where", ["v1", "v1/xx", "entry", ".gitignore"])
+def test_links_inside_the_cache_folder_are_never_followed(repo, tmp_path_factory, where):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "victim.txt").write_text("precious")
+    cold = _cache_check(repo)
+    cache = repo / ".kpi-policies-cache"
+    entries = sorted(cache.rglob("*.json"))
+    assert entries
+    entry = entries[0]
+    import shutil
+
+    if where == "v1":  # the version folder is a link to a folder outside
+        shutil.rmtree(cache / "v1")
+        (cache / "v1").symlink_to(outside, target_is_directory=True)
+    elif where == "v1/xx":  # a shard folder is a link
+        shard = entry.parent
+        shutil.rmtree(shard)
+        shard.symlink_to(outside, target_is_directory=True)
+    elif where == "entry":  # an entry is a link to a file outside
+        entry.unlink()
+        entry.symlink_to(outside / "victim.txt")
+    else:
+        (cache / ".gitignore").unlink()
+        (cache / ".gitignore").symlink_to(outside / "victim.txt")
+    assert _cache_check(repo) == cold
+    assert _cache_check(repo) == cold
+    assert (outside / "victim.txt").read_text() == "precious"
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]
+
+
+def test_the_cache_folder_as_a_link_is_not_used_and_cache_clean_removes_only_the_link(repo, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "victim.txt").write_text("precious")
+    (repo / ".kpi-policies-cache").symlink_to(outside, target_is_directory=True)
+    _cache_check(repo)
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]
+    assert run_cli("cache", "clean", cwd=repo).returncode == 0
+    assert (outside / "victim.txt").read_text() == "precious" and not (repo / ".kpi-policies-cache").exists()
+
+
+def test_the_signing_key_is_never_made_inside_a_repository(repo):
+    proc = run_cli("check", "plans", "--as-of", "2027-04-10", cwd=repo, env={"XDG_CACHE_HOME": str(repo / "keys")})
+    assert proc.returncode in (0, 1)
+    assert not (repo / "keys").exists() and not (repo / ".kpi-policies-cache").exists()
