@@ -12,17 +12,31 @@ class DiscoveryError(Exception):
     """A path given does not exist (a usage error: exit 2)."""
 
 
-def discover(paths: list[str], exclude: list[str] = (), root: str | None = None) -> list[str]:
+def _outside(path: str, boundary: str) -> bool:
+    real = os.path.realpath(path)
+    return os.path.commonpath([boundary, real]) != boundary
+
+
+def discover(paths: list[str], exclude: list[str] = (), root: str | None = None, confine: bool = False) -> list[str]:
     """Files named, plus every ``*.yaml`` / ``*.yml`` below folders named.
 
     Folders are walked in sorted order, skipping hidden folders (``.git``,
     ``.github``...). A file named explicitly is checked whatever its
-    extension. Each file appears once, in the order first met. Files whose
-    path relative to ``root`` matches a glob of ``exclude`` are left out.
+    extension. Each file appears once, in the order first met. Files found
+    in a folder whose path relative to ``root`` matches a glob of ``exclude``
+    are left out; a file named explicitly is checked even when ``exclude``
+    matches it (pre-commit names the changed files: an excluded one must not
+    turn into a silent "0 files checked" pass).
+
+    A file found by walking a folder that is a link resolving outside the
+    folder's repository is refused; with ``confine`` (the paths come from the
+    project configuration, not the command line) every path must resolve
+    inside ``root``'s repository.
 
     Raises:
-        DiscoveryError: for a path that does not exist, or when the folders
-            named hold no YAML file at all (a mistyped folder must not pass).
+        DiscoveryError: for a path that does not exist, when the folders
+            named hold no YAML file at all (a mistyped folder must not pass),
+            or for a path (or link) leading outside the repository.
     """
     out: list[str] = []
     seen: set[str] = set()
@@ -36,29 +50,40 @@ def discover(paths: list[str], exclude: list[str] = (), root: str | None = None)
         rel = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
         return match_any(exclude, rel)
 
-    def add(path: str) -> None:
+    def add(path: str, named: bool = False) -> None:
         key = os.path.realpath(path)
-        if exclude and excluded(path):
+        if exclude and not named and excluded(path):
             return
         if key not in seen:
             seen.add(key)
             out.append(path)
 
+    from kpi_policies.index import repository_root
+
+    repo = os.path.realpath(repository_root(base))
     for path in paths:
+        if confine and _outside(path, repo):
+            raise DiscoveryError(f"{path} (from the project configuration) is outside the repository ({repo}); "
+                                 f"name it on the command line to check it")
         if os.path.isdir(path):
+            boundary = repo if confine else os.path.realpath(repository_root(path))
             before = len(out)
             unreadable: list[str] = []
             for folder, dirs, files in os.walk(path, onerror=lambda exc: unreadable.append(exc.filename)):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.endswith(EXTENSIONS):
-                        add(os.path.normpath(os.path.join(folder, name)))
+                        found = os.path.normpath(os.path.join(folder, name))
+                        if os.path.islink(found) and _outside(found, boundary):
+                            raise DiscoveryError(f"{found} is a link to {os.path.realpath(found)}, outside the repository "
+                                                 f"({boundary}); kpi-policies does not read it (name the target itself to check it)")
+                        add(found)
             for folder in unreadable:  # reported as a Y010 finding, never silently skipped
                 add(folder)
             if len(out) == before:
                 empty.append(path)
         elif os.path.exists(path) or os.path.islink(path):
-            add(path)
+            add(path, named=True)
         else:
             raise DiscoveryError(f"no such file or folder: {path}")
     if empty and not out:

@@ -330,3 +330,119 @@ def test_the_signing_key_is_never_made_inside_a_repository(repo):
     proc = run_cli("check", "plans", "--as-of", "2027-04-10", cwd=repo, env={"XDG_CACHE_HOME": str(repo / "keys")})
     assert proc.returncode in (0, 1)
     assert not (repo / "keys").exists() and not (repo / ".kpi-policies-cache").exists()
+
+
+# --- nothing read outside the repository through the configuration --------------------------------------------
+
+def _config(repo, text):
+    (repo / "kpi-policies.yaml").write_text("apiVersion: kpi-policies/v1\nkind: Config\n" + text)
+
+
+@pytest.mark.parametrize("where", ["parent", "absolute", "link", "environ"])
+def test_configuration_paths_outside_the_repository_are_refused(repo, tmp_path_factory, where):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.yaml").write_text("token: SECRET-TOKEN-VALUE\n")
+    if where == "parent":
+        target = os.path.relpath(outside / "secret.yaml", repo)
+    elif where == "absolute":
+        target = str(outside / "secret.yaml")
+    elif where == "link":  # a link committed in the repository, pointing outside it
+        (repo / "plans" / "innocent").symlink_to(outside, target_is_directory=True)
+        target = "plans/innocent/secret.yaml"
+    else:
+        target = "/proc/self/environ"
+    _config(repo, f"paths: [{json.dumps(target)}]\n")
+    for command in (("check",), ("report", "--format", "json")):
+        proc = run_cli(*command, "--as-of", "2027-04-10", cwd=repo)
+        message = one_line_error(proc)
+        assert "kpi-policies.yaml" in message and "outside the repository" in message
+        assert "SECRET-TOKEN-VALUE" not in proc.stdout + proc.stderr
+
+
+def test_configuration_policy_and_baseline_outside_the_repository_are_refused(repo, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "pack.yaml").write_text("apiVersion: kpi-policies/v1\nkind: Policy\nmetadata: {id: p}\n")
+    _config(repo, f"policy: {json.dumps(str(outside / 'pack.yaml'))}\n")
+    assert "policy:" in one_line_error(run_cli("check", cwd=repo))
+    _config(repo, "baseline: ../../../../../../../etc/passwd\n")
+    assert "baseline:" in one_line_error(run_cli("check", cwd=repo))
+
+
+def test_a_path_named_on_the_command_line_may_point_outside(repo, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "plan.yaml").write_text(REFERENCE_PLAN)
+    code, report = check_json(str(outside / "plan.yaml"), "--as-of", "2027-04-10", cwd=repo)
+    assert code == 0 and len(report["files"]) == 1
+
+
+def test_a_link_to_a_file_outside_found_in_a_folder_is_not_read(repo, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.txt").write_text("token: SECRET-TOKEN-VALUE\n")
+    (repo / "plans" / "leak.yaml").symlink_to(outside / "secret.txt")
+    proc = run_cli("report", "plans", "--format", "json", "--as-of", "2027-04-10", cwd=repo)
+    message = one_line_error(proc)
+    assert "plans/leak.yaml" in message and "outside the repository" in message
+    assert "SECRET-TOKEN-VALUE" not in proc.stdout + proc.stderr
+
+
+def test_a_special_file_in_a_configured_folder_is_a_finding_not_a_hang(repo):
+    os.mkfifo(repo / "plans" / "pipe.yaml")
+    _config(repo, "paths: [plans]\n")
+    code, report = check_json("--as-of", "2027-04-10", cwd=repo)
+    assert code == 1
+    (finding,) = [f for f in report["findings"] if f["file"].endswith("pipe.yaml")]
+    assert finding["rule_id"] == "Y010" and "regular file" in finding["message"]
+
+
+# --- a file named on the command line is checked even when excluded -------------------------------------------
+
+def test_an_excluded_file_named_on_the_command_line_is_checked(repo):
+    (repo / "plans" / "drafts").mkdir()
+    (repo / "plans" / "drafts" / "wip.yaml").write_text("kpis: [broken\n")
+    _config(repo, "exclude: ['plans/drafts/**']\n")
+    code, report = check_json("--as-of", "2027-04-10", cwd=repo)  # walked: the draft is left out
+    assert code == 0 and [f["file"] for f in report["files"]] == ["plans/good.yaml"]
+    code, report = check_json("plans/drafts/wip.yaml", "--as-of", "2027-04-10", cwd=repo)  # as pre-commit names it
+    assert code == 1 and [f["file"] for f in report["files"]] == ["plans/drafts/wip.yaml"]
+    assert [f["rule_id"] for f in report["findings"]] == ["Y001"]
+
+
+# --- odd configuration and baselines: one line naming the file, exit 2 ----------------------------------------
+
+@pytest.mark.parametrize("toml", [
+    'tool = 1\n[tool-x]\n"kpi-policies" = 1\n#[tool.kpi-policies]\n',
+    '[[tool]]\nname = "x"\n#[tool.kpi-policies]\n',
+    '[tool]\nkpi-policies = "strict"\n#[tool.kpi-policies]\n',
+    '[[tool.kpi-policies]]\npolicy = "strict"\n',
+    '[tool.kpi-policies]\npaths = ' + "[" * 5000 + "]" * 5000 + "\n",
+    '[tool.kpi-policies]\nexclude = [' + "9" * 5000 + "]\n",
+    '[tool.kpi-policies]\npolicy = 1e999\n',
+    '[tool.kpi-policies]\npolicy = "strict"\npolicy = "x"\n',
+    '[tool.kpi-policies]\npaths = "plans"\n',
+    '[tool.kpi-policies]\npolicy = "\xff"\n'.encode("latin-1").decode("latin-1"),
+])
+def test_every_shape_of_pyproject_configuration_is_a_one_line_error(repo, toml):
+    (repo / "pyproject.toml").write_bytes(toml.encode("latin-1" if "\xff" in toml else "utf-8"))
+    message = one_line_error(run_cli("check", "--as-of", "2027-04-10", cwd=repo))
+    assert "pyproject.toml" in message
+
+
+@pytest.mark.parametrize("text", [
+    '{"tool": "kpi-policies", "version": 1, "entries": [{"file": "a", "plan_id": "p", "object_id": "o", '
+    '"rule_id": "FE005", "where": "w", "count": ' + "9" * 5000 + "}]}",
+    '{"tool": "kpi-policies", "version": 1, "entries": [{"file": "a", "plan_id": "p", "object_id": "o", '
+    '"rule_id": "FE005", "where": "w", "count": 1e999}]}',
+    '{"tool": "kpi-policies", "version": 1, "entries": [{"file": "a", "plan_id": "p", "object_id": "o", '
+    '"rule_id": "FE005", "where": "w", "count": 99999999999999999999}]}',
+    '{"tool": "kpi-policies", "version": 1, "entries": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"tool": "kpi-policies", "version": 1, "entries": [{"file": ["a"], "plan_id": "p", "object_id": "o", '
+    '"rule_id": "FE005", "where": "w"}]}',
+    '{"tool": "kpi-policies", "version": 1, "entries": 5}',
+    '{"tool": "kpi-policies", "version": 1, "entries": ["x"]}',
+    '{"tool": "kpi-policies", "version": ' + "1" * 5000 + "}",
+    "\xff\xfe{}",
+])
+def test_every_shape_of_baseline_is_a_one_line_error(repo, text):
+    (repo / "base.json").write_bytes(text.encode("latin-1"))
+    message = one_line_error(run_cli("check", "plans", "--baseline", "base.json", "--as-of", "2027-04-10", cwd=repo))
+    assert "base.json" in message and len(message) < 400

@@ -85,7 +85,7 @@ def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: b
     try:
         settings = load_settings()
         targets = list(paths) or settings.paths or default_paths()
-        files = discover(targets, exclude=settings.exclude, root=settings.root)
+        files = discover(targets, exclude=settings.exclude, root=settings.root, confine=not paths)
         engine = Engine(load_policy(policy_path or settings.policy), as_of or dt.date.today(),
                         ignore_suppressions=ignore_suppressions)
         baseline_file = baseline_path or (settings.baseline if use_baseline else None)
