@@ -446,3 +446,47 @@ def test_every_shape_of_baseline_is_a_one_line_error(repo, text):
     (repo / "base.json").write_bytes(text.encode("latin-1"))
     message = one_line_error(run_cli("check", "plans", "--baseline", "base.json", "--as-of", "2027-04-10", cwd=repo))
     assert "base.json" in message and len(message) < 400
+
+
+# --- no lost run: a console that can't show a character, a reader that leaves early ---------------------------
+
+def _cli_bytes(*args, cwd, env=None, close_stdout=False):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "kpi_policies", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=dict(os.environ, **(env or {})))
+    if close_stdout:  # the reader is gone before anything is written
+        proc.stdout.close()
+        with proc.stderr:
+            err = proc.stderr.read()
+        return proc.wait(timeout=300), b"", err
+    out, err = proc.communicate(timeout=300)
+    return proc.returncode, out, err
+
+
+VIETNAMESE_ID = REFERENCE_PLAN.replace("id: KPI-CONVERSION", "id: KPI-CHUYỂN-ĐỔI").replace(
+    "name: Web conversion rate", "name: Tỷ lệ chuyển đổi — web")
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "markdown"])
+def test_a_console_that_cannot_show_a_character_gets_replacements_not_an_internal_error(repo, encoding, fmt):
+    (repo / "plans" / "vn.yaml").write_text(VIETNAMESE_ID.replace("shop-marketing-2027", "vn-2027"), encoding="utf-8")
+    code, out, err = _cli_bytes("check", "plans", "--format", fmt, "--as-of", "2027-04-10", cwd=repo,
+                                env={"PYTHONIOENCODING": encoding})
+    assert code == 1, err
+    assert b"internal error" not in err and b"Traceback" not in err
+    text = out.decode(encoding)
+    assert "KPI-CHUY?N-??I" in text
+    if fmt == "json":
+        assert json.loads(text)["summary"]["error"] >= 1
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+@pytest.mark.parametrize("broken, expected", [(False, 0), (True, 1)])
+def test_a_closed_pipe_ends_quietly_with_the_exit_code_of_the_findings(repo, fmt, broken, expected):
+    if broken:
+        (repo / "plans" / "bad.yaml").write_text("kpis: [broken\n")
+    code, _, err = _cli_bytes("check", "plans", "--format", fmt, "--as-of", "2027-04-10", cwd=repo, close_stdout=True)
+    assert (code, err) == (expected, b"")

@@ -266,6 +266,9 @@ def import_gitlab(source, output, plan_id) -> None:
 
 def main() -> None:
     """Entry point: run the command line; unexpected errors become one line and exit 2."""
+    from kpi_policies.cli.console import protect_stdout
+
+    protect_stdout()  # unencodable characters become "?"; a closed pipe ends the run quietly with its own exit code
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
