@@ -490,3 +490,27 @@ def test_a_closed_pipe_ends_quietly_with_the_exit_code_of_the_findings(repo, fmt
         (repo / "plans" / "bad.yaml").write_text("kpis: [broken\n")
     code, _, err = _cli_bytes("check", "plans", "--format", fmt, "--as-of", "2027-04-10", cwd=repo, close_stdout=True)
     assert (code, err) == (expected, b"")
+
+
+# --- dates at the edge of the calendar in the audit report ----------------------------------------------------
+
+@pytest.mark.parametrize("start, end, due", [
+    ("2027-01-01", "2027-12-31", "9999-12-31"),  # "no deadline"
+    ("2027-01-01", "9999-12-31", "9999-12-31"),
+    ("9999-12-31", "9999-12-31", "9999-12-31"),  # one day at the very end: the chart pads inside the calendar
+    ("0001-01-01", "0001-01-01", "0001-01-01"),
+])
+def test_dates_at_the_edge_of_the_calendar_do_not_break_the_html_report(repo, start, end, due):
+    import re
+
+    (repo / "plans" / "good.yaml").write_text(
+        REFERENCE_PLAN.replace("period: {start: 2027-01-01, end: 2027-12-31}", f"period: {{start: {start}, end: {end}}}")
+        .replace("due: 2027-12-31}", f"due: {due}}}"))
+    proc = run_cli("report", "plans", "--format", "html", "-o", "audit.html", "--as-of", "2027-04-10", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    page = (repo / "audit.html").read_text()
+    charts = re.findall(r'<svg[^>]*class="progress".*?</svg>', page, re.S)
+    assert len(charts) == 2
+    for chart in charts:  # a handful of time labels, not one per quarter over eight thousand years
+        labels = re.findall(r'text-anchor="middle" fill="#4b5563">([A-Z][a-z]{2}(?: \d+)?)</text>', chart)
+        assert len(labels) <= 10, labels
