@@ -514,3 +514,25 @@ def test_dates_at_the_edge_of_the_calendar_do_not_break_the_html_report(repo, st
     for chart in charts:  # a handful of time labels, not one per quarter over eight thousand years
         labels = re.findall(r'text-anchor="middle" fill="#4b5563">([A-Z][a-z]{2}(?: \d+)?)</text>', chart)
         assert len(labels) <= 10, labels
+
+
+# --- outputs: control characters in JUnit, mentions in Markdown ------------------------------------------------
+
+def test_control_characters_in_a_plan_id_keep_the_junit_xml_well_formed(repo):
+    import xml.etree.ElementTree as ET
+
+    (repo / "plans" / "good.yaml").write_text(REFERENCE_PLAN.replace("id: shop-marketing-2027", 'id: "shop\\x01\\x1b[31m-2027\\x0c"', 1))
+    proc = run_cli("check", "plans", "--format", "junit", "--as-of", "2027-04-10", cwd=repo)
+    assert proc.returncode == 1, proc.stderr
+    root = ET.fromstring(proc.stdout.encode("utf-8"))
+    (plan_id,) = [p.get("value") for p in root.iter("property") if p.get("name") == "plan_id"]
+    assert plan_id == "shop[31m-2027"
+
+
+def test_mentions_in_plan_text_ping_nobody_from_the_markdown_comment(repo):
+    (repo / "plans" / "good.yaml").write_text(REFERENCE_PLAN.replace("id: shop-marketing-2027", 'id: "@acme/marketing"', 1)
+                                              .replace("id: KPI-CONVERSION", 'id: "@ceo please"'))
+    proc = run_cli("check", "plans", "--format", "markdown", "--as-of", "2027-04-10", cwd=repo)
+    assert proc.returncode == 1, proc.stderr
+    assert "@acme" not in proc.stdout and "@ceo" not in proc.stdout
+    assert "@&#8203;acme/marketing" in proc.stdout and "@&#8203;ceo please" in proc.stdout
