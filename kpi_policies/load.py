@@ -552,7 +552,7 @@ def load_text(text: str, path: str = "<string>") -> Document:
         doc.data = None
         message, at_opening = _syntax_message(exc, text)
         mark = (exc.context_mark if at_opening else None) or exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = _inside(text, mark.line + 1, mark.column + 1) if mark else (1, 1)
         doc.problems.append(LoadProblem("Y001", line, col, message))
     except YAMLError as exc:  # reader errors: characters YAML does not allow
         doc.data = None
@@ -621,6 +621,21 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _inside(text: str, line: int, column: int) -> tuple[int, int]:
+    """A 1-based position held inside the file's lines.
+
+    The C parser marks the end of a file without a final newline one line
+    past it (and both parsers mark the end of a file with one on the empty
+    line after it): such a mark moves to just after the last character.
+    """
+    lines = _LINE_BREAK.split(text)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    if line > len(lines):
+        line, column = len(lines), len(lines[-1]) + 1
+    return max(line, 1), max(1, min(column, len(lines[max(line, 1) - 1]) + 1))
+
+
 def _char_at(text: str, mark) -> str:
     """The character at a parser mark (``""`` past the end)."""
     if mark is None:
@@ -641,7 +656,7 @@ def _syntax_message(exc: MarkedYAMLError, text: str = "") -> tuple[str, bool]:
     """
     problem = _one_line(exc.problem or "invalid YAML")
     context = _one_line(exc.context or "")
-    gave_up = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+    gave_up = _inside(text, exc.problem_mark.line + 1, 1)[0] if exc.problem_mark is not None else None
     raw = f"{context}: {problem}" if context else problem
     hint, at_opening = None, False
     if "'\\t'" in problem or ("cannot start any token" in problem and _char_at(text, exc.problem_mark) == "\t"):

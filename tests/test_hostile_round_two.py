@@ -10,7 +10,7 @@ import pytest
 
 from kpi_policies.rules.examples import REFERENCE_PLAN
 
-from conftest import check_json, run_cli
+from conftest import PARSERS, check_json, check_texts, run_cli
 
 
 @pytest.fixture
@@ -536,3 +536,47 @@ def test_mentions_in_plan_text_ping_nobody_from_the_markdown_comment(repo):
     assert proc.returncode == 1, proc.stderr
     assert "@acme" not in proc.stdout and "@ceo" not in proc.stdout
     assert "@&#8203;acme/marketing" in proc.stdout and "@&#8203;ceo please" in proc.stdout
+
+
+# --- positions inside the file, with both parsers; an unsupported apiVersion hides nothing ---------------------
+
+@pytest.mark.parametrize("parser", PARSERS)
+@pytest.mark.parametrize("text", [
+    "a: 1\nb: [", "a: 1\nb: {", "a: 1\nb: [\n", "a: 1\n%YAML 1.2", "a: 1\n---\n[", "a: 1\nb: 'open",
+    "a: 1\r\nb: [", "a: 1\rb: {x: 1", REFERENCE_PLAN.rstrip("\n") + "\n  - [",
+])
+def test_a_syntax_error_at_the_end_of_a_file_is_reported_on_a_line_of_the_file(monkeypatch, parser, text):
+    import re
+
+    from kpi_policies.load import load_text
+
+    for key, value in PARSERS[parser].items():
+        monkeypatch.setenv(key, value)
+    lines = re.split(r"\r\n|\r|\n", text.rstrip("\r\n"))
+    problems = [p for p in load_text(text, "p.yaml").problems if p.rule_id == "Y001"]
+    assert problems
+    for problem in problems:
+        assert 1 <= problem.line <= len(lines), (problem, len(lines))
+        assert 1 <= problem.column <= len(lines[problem.line - 1]) + 1, problem
+        for said in re.findall(r"gave up on line (\d+)", problem.message):
+            assert int(said) <= len(lines)
+
+
+def test_both_parsers_put_an_end_of_file_error_at_the_same_place(monkeypatch):
+    from kpi_policies.load import load_text
+
+    text = "a: 1\nb: ["
+    c = [(p.line, p.column) for p in load_text(text).problems]
+    monkeypatch.setenv("KPI_POLICIES_PURE_YAML", "1")
+    assert [(p.line, p.column) for p in load_text(text).problems] == c == [(2, 5)]
+
+
+def test_an_unsupported_api_version_hides_no_other_error_and_no_rule():
+    text = (REFERENCE_PLAN.replace("apiVersion: kpi-policies/v1", "apiVersion: kpi-policies/v9", 1)
+            .replace("period: {start: 2027-01-01,", "period: {start: 2027-01-01, colour: red,")
+            .replace("id: KPI-CONVERSION", "id: KPI-CONV"))
+    found = {(f.rule_id, f.line) for f in check_texts({"p.yaml": text}).findings}
+    assert ("S002", 1) in found  # the version, said once
+    assert [f for f in found if f[0] == "S002"] == [("S002", 1)]
+    assert any(rule == "S003" for rule, _ in found)  # the unknown key
+    assert any(rule.startswith("GL") for rule, _ in found)  # and the rules still judge the plan
