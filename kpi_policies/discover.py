@@ -28,15 +28,15 @@ def discover(paths: list[str], exclude: list[str] = (), root: str | None = None,
     matches it (pre-commit names the changed files: an excluded one must not
     turn into a silent "0 files checked" pass).
 
-    A file found by walking a folder that is a link resolving outside the
-    folder's repository is refused; with ``confine`` (the paths come from the
-    project configuration, not the command line) every path must resolve
-    inside ``root``'s repository.
+    With ``confine`` (the paths come from the project configuration, not the
+    command line) every path must resolve inside ``root``'s repository. A
+    link found in a folder that leads out of the repository is listed: the
+    loader refuses it as a ``Y010`` finding without reading it.
 
     Raises:
         DiscoveryError: for a path that does not exist, when the folders
             named hold no YAML file at all (a mistyped folder must not pass),
-            or for a path (or link) leading outside the repository.
+            or for a configured path leading outside the repository.
     """
     out: list[str] = []
     seen: set[str] = set()
@@ -66,18 +66,13 @@ def discover(paths: list[str], exclude: list[str] = (), root: str | None = None,
             raise DiscoveryError(f"{path} (from the project configuration) is outside the repository ({repo}); "
                                  f"name it on the command line to check it")
         if os.path.isdir(path):
-            boundary = repo if confine else os.path.realpath(repository_root(path))
             before = len(out)
             unreadable: list[str] = []
             for folder, dirs, files in os.walk(path, onerror=lambda exc: unreadable.append(exc.filename)):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.endswith(EXTENSIONS):
-                        found = os.path.normpath(os.path.join(folder, name))
-                        if os.path.islink(found) and _outside(found, boundary):
-                            raise DiscoveryError(f"{found} is a link to {os.path.realpath(found)}, outside the repository "
-                                                 f"({boundary}); kpi-policies does not read it (name the target itself to check it)")
-                        add(found)
+                        add(os.path.normpath(os.path.join(folder, name)))  # a link out of the repository is a Y010 finding
             for folder in unreadable:  # reported as a Y010 finding, never silently skipped
                 add(folder)
             if len(out) == before:

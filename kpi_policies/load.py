@@ -513,14 +513,14 @@ def _c_parser():
     return CParser
 
 
-def parse_events(text: str):
+def parse_events(text: str, pure: bool = False):
     """YAML events of ``text``, with marks: from ruamel.yaml's C parser when installed
-    (about 100 times faster), else from its pure-Python parser.
+    (about 100 times faster), else (or with ``pure``) from its pure-Python parser.
 
     Set ``KPI_POLICIES_PURE_YAML=1`` to force the pure-Python parser. Both
     report errors as ruamel.yaml ``MarkedYAMLError`` subclasses.
     """
-    cparser = _c_parser()
+    cparser = None if pure else _c_parser()
     if cparser is None or _OLD_LINE_BREAKS.search(text):
         # libyaml counts NEL, LS and PS as line breaks (YAML 1.1); YAML 1.2 and editors do not
         yield from YAML(typ="safe", pure=True).parse(text)
@@ -547,7 +547,16 @@ def load_text(text: str, path: str = "<string>") -> Document:
         return doc
     composer = _Composer(doc)
     try:
-        composer.run(parse_events(text))
+        try:
+            composer.run(parse_events(text))
+        except MarkedYAMLError:
+            if _c_parser() is None or _OLD_LINE_BREAKS.search(text):
+                raise
+            # libyaml keeps YAML 1.1 rules in places (a '?' inside a flow scalar ends it): the pure-Python
+            # parser (YAML 1.2) has the last word on every syntax error, so the verdict never depends on the parser
+            doc = Document(path=path, text=text)
+            composer = _Composer(doc)
+            composer.run(parse_events(text, pure=True))
     except MarkedYAMLError as exc:
         doc.data = None
         message, at_opening = _syntax_message(exc, text)
@@ -597,6 +606,10 @@ def read_bytes(path: str) -> tuple[bytes | None, str | None]:
         return None, "cannot read the file: it is a folder (is its content readable?)"
     if not stat.S_ISREG(info.st_mode):
         return None, "not a regular file (a device, pipe or socket); only plain files are checked"
+    target = _linked_out_of_repository(path)
+    if target is not None:
+        return None, (f"a link to {target}, outside the repository; kpi-policies does not follow it "
+                      f"(name the file itself on the command line to check it)")
     if info.st_size > MAX_FILE_BYTES:
         return None, f"the file is {info.st_size / 1048576:.0f} MB; plan files larger than {MAX_FILE_BYTES // 1048576} MB are not read"
     try:
@@ -607,6 +620,25 @@ def read_bytes(path: str) -> tuple[bytes | None, str | None]:
     if len(raw) > MAX_FILE_BYTES:
         return None, f"plan files larger than {MAX_FILE_BYTES // 1048576} MB are not read"
     return raw, None
+
+
+def _linked_out_of_repository(path: str) -> str | None:
+    """Where ``path`` really is, when a link (the file or a folder above it) leads out of the repository it sits in.
+
+    The repository is the nearest folder above the path as written holding
+    ``.git``; a path in no repository is never refused (the command line may
+    name any file), so a pull request cannot make a run read a file elsewhere
+    on the machine by committing a link.
+    """
+    written = os.path.abspath(path)
+    folder = os.path.dirname(written)
+    while not os.path.exists(os.path.join(folder, ".git")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    real, root = os.path.realpath(written), os.path.realpath(folder)
+    return None if os.path.commonpath([root, real]) == root else real
 
 
 def load_file(path: str) -> Document:

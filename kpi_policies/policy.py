@@ -262,6 +262,17 @@ def _resolve(name: str, base_dir: str | None) -> str:
     return os.path.normpath(os.path.join(base_dir or os.getcwd(), name))
 
 
+def _outside_repository(target: str, pack: str) -> bool:
+    """True when ``pack`` lies in a git repository and ``target`` (links followed) does not: a pull request's
+    pack cannot make a run read a file elsewhere on the machine."""
+    from kpi_policies.index import repository_root
+
+    root = os.path.realpath(repository_root(pack))
+    if not os.path.exists(os.path.join(root, ".git")):
+        return False
+    return os.path.commonpath([root, os.path.realpath(target)]) != root
+
+
 def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_extends: list[str]) -> None:
     real = os.path.realpath(path)
     if real in chain:
@@ -277,6 +288,10 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
             line, col = doc.locate(("extends", i) if isinstance(pack.get("extends"), list) else ("extends",))
             known = ", ".join(BUILTIN_PACKS)
             raise PolicyError(f"{path}:{line}:{col}: extends '{parent}', which is neither a file nor a built-in pack ({known})")
+        if parent not in BUILTIN_PACKS and _outside_repository(target, real):
+            line, col = doc.locate(("extends", i) if isinstance(pack.get("extends"), list) else ("extends",))
+            raise PolicyError(f"{path}:{line}:{col}: extends '{parent}', which is outside the repository of this pack; "
+                              f"a pack may extend only files of its repository or a built-in pack")
         _apply_pack(policy, target, chain + (real,), [])
     policy.sources.append(path)
     for i, tool in enumerate(pack.get("tools", [])):

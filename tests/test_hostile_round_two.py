@@ -368,6 +368,15 @@ def test_configuration_policy_and_baseline_outside_the_repository_are_refused(re
     assert "baseline:" in one_line_error(run_cli("check", cwd=repo))
 
 
+def test_a_pack_of_the_repository_cannot_extend_a_file_outside_it(repo, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.yaml").write_text("token: SECRET-TOKEN-VALUE\n")
+    (repo / "policy.yaml").write_text(f"apiVersion: kpi-policies/v1\nkind: Policy\nmetadata: {{id: p}}\n"
+                                      f"extends: [recommended, {json.dumps(str(outside / 'secret.yaml'))}]\n")
+    message = one_line_error(run_cli("check", "plans", "--policy", "policy.yaml", cwd=repo))
+    assert "policy.yaml:4:" in message and "outside the repository" in message and "SECRET" not in message
+
+
 def test_a_path_named_on_the_command_line_may_point_outside(repo, tmp_path_factory):
     outside = tmp_path_factory.mktemp("outside")
     (outside / "plan.yaml").write_text(REFERENCE_PLAN)
@@ -378,11 +387,21 @@ def test_a_path_named_on_the_command_line_may_point_outside(repo, tmp_path_facto
 def test_a_link_to_a_file_outside_found_in_a_folder_is_not_read(repo, tmp_path_factory):
     outside = tmp_path_factory.mktemp("outside")
     (outside / "secret.txt").write_text("token: SECRET-TOKEN-VALUE\n")
+    (outside / "other.txt").write_text("token: SECRET-TOKEN-VALUE\n")
     (repo / "plans" / "leak.yaml").symlink_to(outside / "secret.txt")
-    proc = run_cli("report", "plans", "--format", "json", "--as-of", "2027-04-10", cwd=repo)
-    message = one_line_error(proc)
-    assert "plans/leak.yaml" in message and "outside the repository" in message
-    assert "SECRET-TOKEN-VALUE" not in proc.stdout + proc.stderr
+    (repo / "plans" / "folder").symlink_to(outside, target_is_directory=True)
+    for args in (("report", "plans", "--format", "json"), ("check", "plans", "--format", "json"),
+                 ("check", "plans/leak.yaml", "plans/folder/other.txt", "--format", "json")):  # as pre-commit names files
+        proc = run_cli(*args, "--as-of", "2027-04-10", cwd=repo)
+        assert proc.returncode in (0, 1) and "SECRET-TOKEN-VALUE" not in proc.stdout + proc.stderr, proc.stderr
+        assert "outside the repository; kpi-policies does not follow it" in proc.stdout
+        if args[0] == "report":
+            continue
+        findings = json.loads(proc.stdout)["findings"]
+        refused = [f for f in findings if f["rule_id"] == "Y010" and "outside the repository" in f["message"]]
+        assert {f["file"] for f in refused} >= {"plans/leak.yaml"}
+        if "plans/folder/other.txt" in args:
+            assert {f["file"] for f in refused} == {"plans/leak.yaml", "plans/folder/other.txt"}
 
 
 def test_a_special_file_in_a_configured_folder_is_a_finding_not_a_hang(repo):
