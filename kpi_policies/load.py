@@ -549,14 +549,17 @@ def load_text(text: str, path: str = "<string>") -> Document:
     try:
         try:
             composer.run(parse_events(text))
-        except MarkedYAMLError:
+        except MarkedYAMLError as first:
             if _c_parser() is None or _OLD_LINE_BREAKS.search(text):
                 raise
-            # libyaml keeps YAML 1.1 rules in places (a '?' inside a flow scalar ends it): the pure-Python
-            # parser (YAML 1.2) has the last word on every syntax error, so the verdict never depends on the parser
-            doc = Document(path=path, text=text)
-            composer = _Composer(doc)
-            composer.run(parse_events(text, pure=True))
+            # libyaml keeps YAML 1.1 rules in places (a '?' inside a flow scalar ends it): a file the
+            # pure-Python parser (YAML 1.2) reads is not a syntax error; otherwise libyaml's error stands
+            retry = Document(path=path, text=text)
+            try:
+                _Composer(retry).run(parse_events(text, pure=True))
+            except Exception:
+                raise first from None
+            doc = retry
     except MarkedYAMLError as exc:
         doc.data = None
         message, at_opening = _syntax_message(exc, text)

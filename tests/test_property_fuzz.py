@@ -5,8 +5,10 @@ and inserts characters (YAML indicators, quotes, tabs, control characters,
 line separators), then checks the file in-process with both YAML parsers.
 Invariants: no exception; the JSON, SARIF and JUnit reports parse (SARIF also
 against the SARIF 2.1.0 schema when ../shared is there); every finding lies on
-a line and column of the file; both parsers give the same verdict and the same
-rules. Bounded to about half a minute in CI (100 examples, always the same
+a line and column of the file; both parsers give the same verdict, and the
+same rules when both read the file (one known difference is allowed: the
+pure-Python parser rejects a tab inside a line, which libyaml and YAML 1.2
+accept). Bounded to about half a minute in CI (250 examples, always the same
 ones); set ``KPI_POLICIES_FUZZ_EXAMPLES`` to run more, drawn afresh each time.
 """
 
@@ -18,7 +20,6 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
@@ -126,18 +127,33 @@ def verdict(result, name: str):
     return any(f.active and f.severity.value == "error" for f in mine), sorted({f.rule_id for f in mine})
 
 
+def pure_parser_tab_deviation(result, name: str) -> bool:
+    """ruamel.yaml's pure-Python scanner rejects a tab after the start of a line's content (``a: b\tc``),
+    which YAML 1.2 and libyaml accept: a known difference of the parser used only where libyaml is missing."""
+    return any(f.file == name and f.rule_id == "Y001" and "tab" in f.message for f in result.findings)
+
+
+def assert_parsers_agree(text: str, c_result, pure_result, name: str) -> None:
+    c, pure = verdict(c_result, name), verdict(pure_result, name)
+    if c[0] != pure[0] and not c[0] and pure_parser_tab_deviation(pure_result, name):
+        return
+    assert c[0] == pure[0], f"the parsers disagree on the verdict ({c} against {pure}) of {text!r}"
+    if not any(rule.startswith("Y") for rule in c[1] + pure[1]):  # both read the file: the same rules fire
+        assert c[1] == pure[1], f"the parsers disagree on the rules ({c} against {pure}) of {text!r}"
+
+
 @pytest.mark.skipif(not PLANS, reason="no plans/ in this checkout")
-@settings(max_examples=EXAMPLES or 100, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+@settings(max_examples=EXAMPLES or 250, deadline=None, suppress_health_check=[HealthCheck.too_slow],
           derandomize=not EXAMPLES, database=None)
 @given(name=st.sampled_from(sorted(PLANS)), edits=st.lists(EDIT, min_size=1, max_size=6), final_newline=st.booleans())
 def test_mutated_plans_never_break_a_run_or_its_reports(name, edits, final_newline):
     text = mutate(PLANS[name], edits, final_newline)
-    verdicts = []
+    results = []
     for parser_name in PARSERS:
         result, rendered = run(name, text, parser_name)
         check_invariants(name, text, result, rendered)
-        verdicts.append(verdict(result, name))
-    assert verdicts[0] == verdicts[1], f"the parsers disagree on {text!r}"
+        results.append(result)
+    assert_parsers_agree(text, *results, name)
 
 
 def test_the_mutations_do_change_the_plans():
