@@ -77,6 +77,8 @@ class Baseline:
         import stat
 
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):  # checked before opening: opening a pipe would wait forever
+                raise BaselineError(f"cannot read baseline {path}: not a regular file (a device, pipe or folder)")
             with open(path, "rb", buffering=0) as fh:
                 info = os.fstat(fh.fileno())
                 if not stat.S_ISREG(info.st_mode):

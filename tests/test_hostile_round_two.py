@@ -413,6 +413,20 @@ def test_a_special_file_in_a_configured_folder_is_a_finding_not_a_hang(repo):
     assert finding["rule_id"] == "Y010" and "regular file" in finding["message"]
 
 
+@pytest.mark.parametrize("how", ["configuration", "command line"])
+def test_a_baseline_that_is_a_pipe_or_a_device_is_refused_without_waiting(repo, how):
+    os.mkfifo(repo / "pipe.json")
+    (repo / "zero.json").symlink_to("/dev/zero")
+    for name in ("pipe.json", "zero.json"):
+        if how == "configuration":
+            _config(repo, f"baseline: {name}\n")
+            proc = run_cli("check", "plans", cwd=repo)
+        else:
+            proc = run_cli("check", "plans", "--baseline", name, cwd=repo)
+        message = one_line_error(proc)
+        assert name in message and ("not a regular file" in message or "outside the repository" in message)
+
+
 # --- a file named on the command line is checked even when excluded -------------------------------------------
 
 def test_an_excluded_file_named_on_the_command_line_is_checked(repo):
