@@ -28,6 +28,12 @@ from kpi_policies.paths import repo_relative, workspace_root
 from kpi_policies.result import FileResult, Finding, RunResult, Waiver
 
 VERSION = 1
+MAX_BYTES = 64_000_000
+MAX_COUNT = 1_000_000_000
+
+
+def _one_line(value) -> str:
+    return " ".join(str(value).split())[:200]
 
 
 class BaselineError(Exception):
@@ -66,13 +72,24 @@ class Baseline:
         Raises:
             BaselineError: when it is missing, not JSON, or not a kpi-policies baseline.
         """
+        import stat
+
         try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
+            if not stat.S_ISREG(os.stat(path).st_mode):  # checked before opening: opening a pipe would wait forever
+                raise BaselineError(f"cannot read baseline {path}: not a regular file (a device, pipe or folder)")
+            with open(path, "rb", buffering=0) as fh:
+                info = os.fstat(fh.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    raise BaselineError(f"cannot read baseline {path}: not a regular file (a device, pipe or folder)")
+                if info.st_size > MAX_BYTES:
+                    raise BaselineError(f"cannot read baseline {path}: larger than {MAX_BYTES // 1_000_000} MB")
+                raw = fh.read(MAX_BYTES + 1)
+            data = json.loads(raw.decode("utf-8"))
         except OSError as exc:
             raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
-        except ValueError as exc:
-            raise BaselineError(f"{path}: not a kpi-policies baseline (invalid JSON: {exc})") from None
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError, JSON errors, numbers of more than 4300 digits
+            what = "nested too deeply" if isinstance(exc, RecursionError) else _one_line(exc)
+            raise BaselineError(f"{path}: not a kpi-policies baseline (invalid JSON: {what})") from None
         if not isinstance(data, dict) or data.get("tool") != "kpi-policies" or data.get("version") != VERSION:
             raise BaselineError(f"{path}: not a kpi-policies baseline of version {VERSION}; write it with --write-baseline")
         counts: Counter = Counter()
@@ -80,10 +97,15 @@ class Baseline:
         try:
             for entry in data["entries"]:
                 k = (entry["file"], entry["plan_id"], entry["object_id"], entry["rule_id"], entry["where"])
-                counts[k] += int(entry.get("count", 1))
-                messages[k] = entry.get("message", "")
+                if not all(isinstance(part, str) for part in k):
+                    raise TypeError("file, plan_id, object_id, rule_id and where must be texts")
+                count = entry.get("count", 1)
+                if type(count) is not int or not 0 < count <= MAX_COUNT:
+                    raise ValueError(f"count must be a whole number from 1 to {MAX_COUNT:,}, found {_one_line(repr(count))[:40]}")
+                counts[k] += count
+                messages[k] = str(entry.get("message", ""))
         except (KeyError, TypeError, ValueError) as exc:
-            raise BaselineError(f"{path}: a baseline entry is malformed ({type(exc).__name__}: {exc})") from None
+            raise BaselineError(f"{path}: a baseline entry is malformed ({type(exc).__name__}: {_one_line(exc)})") from None
         return cls(path, counts, messages)
 
     def apply(self, files: list[FileResult], resolved) -> list[FileResult]:
@@ -123,13 +145,16 @@ class Baseline:
 
 
 def write(result: RunResult, path: str, previous: "Baseline | None" = None) -> int:
-    """Write a baseline of ``result``; returns the number of findings recorded.
+    """Write a baseline of ``result`` (atomically); returns the number of findings recorded.
 
     It records the active findings and those an earlier baseline still
     matched (so ``--baseline F --write-baseline F`` updates ``F``: matched
     entries stay, entries that match nothing any more go, new findings are
     added). With ``previous``, its entries for files this run did not check
     are kept as they were.
+
+    Raises:
+        OutputError: when the file cannot be written.
     """
     root = workspace_root()
     counts: Counter = Counter()
@@ -148,8 +173,8 @@ def write(result: RunResult, path: str, previous: "Baseline | None" = None) -> i
                 messages.setdefault(k, previous.messages.get(k, ""))
     entries = [{"file": k[0], "plan_id": k[1], "object_id": k[2], "rule_id": k[3], "where": k[4], "count": n,
                 "message": messages[k]} for k, n in sorted(counts.items())]
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump({"tool": "kpi-policies", "version": VERSION, "entries": entries}, fh, ensure_ascii=False, indent=2)
-        fh.write("\n")
+    from kpi_policies.outputs import write_atomic
+
+    text = json.dumps({"tool": "kpi-policies", "version": VERSION, "entries": entries}, ensure_ascii=False, indent=2)
+    write_atomic(path, text + "\n")
     return sum(counts.values())

@@ -32,12 +32,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, Field
 
+from kpi_policies.globs import GlobError, check as check_globs, glob_match, match_any  # noqa: F401  (glob_match kept for plugins)
 from kpi_policies.resources import data_dir
 from kpi_policies.selectors import any_matches
 from kpi_policies.result import Severity
@@ -207,7 +207,7 @@ class Policy:
         if file is None:
             return [self.base]
         candidates = _match_forms(file)
-        return [self.base] + [o for o in self.overrides if any(glob_match(g, c) for g in o.files for c in candidates)]
+        return [self.base] + [o for o in self.overrides if any(match_any(o.files, c) for c in candidates)]
 
     def view(self, rule, file: str | None = None) -> RuleView:
         """The effective settings of ``rule`` (a Rule class) for ``file``."""
@@ -244,23 +244,6 @@ def _layer_dump(layer: Layer) -> dict:
 def _matches(rule_id: str, patterns: list[str]) -> bool:
     """True when a pattern is ``ALL``, the rule id, its family (``FE``) or a partial id (``FE00``)."""
     return any_matches(patterns, rule_id)
-
-
-def glob_match(pattern: str, path: str) -> bool:
-    """Match a ``/``-separated path against a glob where ``**`` spans folders and ``*`` does not."""
-    regex, i = "", 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            regex, i = regex + "(?:.*/)?", i + 3
-        elif pattern.startswith("**", i):
-            regex, i = regex + ".*", i + 2
-        elif pattern[i] == "*":
-            regex, i = regex + "[^/]*", i + 1
-        elif pattern[i] == "?":
-            regex, i = regex + "[^/]", i + 1
-        else:
-            regex, i = regex + re.escape(pattern[i]), i + 1
-    return re.fullmatch(regex, path) is not None
 
 
 def _match_forms(file: str) -> list[str]:
@@ -314,6 +297,17 @@ def _resolve(name: str, base_dir: str | None) -> str:
     return os.path.normpath(os.path.join(base_dir or os.getcwd(), name))
 
 
+def _outside_repository(target: str, pack: str) -> bool:
+    """True when ``pack`` lies in a git repository and ``target`` (links followed) does not: a pull request's
+    pack cannot make a run read a file elsewhere on the machine."""
+    from kpi_policies.index import repository_root
+
+    root = os.path.realpath(repository_root(pack))
+    if not os.path.exists(os.path.join(root, ".git")):
+        return False
+    return os.path.commonpath([root, os.path.realpath(target)]) != root
+
+
 def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_extends: list[str]) -> None:
     real = os.path.realpath(path)
     if real in chain:
@@ -329,6 +323,10 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
             line, col = doc.locate(("extends", i) if isinstance(pack.get("extends"), list) else ("extends",))
             known = ", ".join(BUILTIN_PACKS)
             raise PolicyError(f"{path}:{line}:{col}: extends '{parent}', which is neither a file nor a built-in pack ({known})")
+        if parent not in BUILTIN_PACKS and _outside_repository(target, real):
+            line, col = doc.locate(("extends", i) if isinstance(pack.get("extends"), list) else ("extends",))
+            raise PolicyError(f"{path}:{line}:{col}: extends '{parent}', which is outside the repository of this pack; "
+                              f"a pack may extend only files of its repository or a built-in pack")
         _apply_pack(policy, target, chain + (real,), [])
     policy.sources.append(path)
     for i, tool in enumerate(pack.get("tools", [])):
@@ -345,6 +343,11 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
         policy.origins[("relations", relation["id"])] = (path, doc, ("relations", i))
     _merge_layer(policy.base, _layer(pack, path, doc, (), policy))
     for i, override in enumerate(pack.get("overrides", [])):
+        try:
+            check_globs(override["files"])
+        except GlobError as exc:
+            line, col = doc.locate(("overrides", i, "files"))
+            raise PolicyError(f"{path}:{line}:{col}: {exc}") from None
         policy.overrides.append(_layer(override, path, doc, ("overrides", i), policy, files=override["files"]))
     for i, s in enumerate(pack.get("suppressions", [])):
         line, col = doc.locate(("suppressions", i))
@@ -361,7 +364,10 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
 def load_policy(path: str | None = None) -> Policy:
     """The built-in ``recommended`` pack, or the pack ``path`` (a file or a built-in name) with everything it extends.
 
-    A pack file that does not say ``extends:`` extends ``recommended``.
+    A pack file that does not say ``extends:`` extends ``recommended``. A
+    bare built-in name (``strict``) is always the built-in pack, whatever
+    files the working folder holds: a file or folder of that name needs a path
+    (``./strict``), so a pull request cannot replace a built-in pack.
 
     Raises:
         PolicyError: when a pack cannot be read, does not fit
@@ -371,7 +377,7 @@ def load_policy(path: str | None = None) -> Policy:
     builtin = str(data_dir("rules") / BUILTIN_PACKS["recommended"])
     if path is None:
         _apply_pack(policy, builtin, (), [])
-    elif path in BUILTIN_PACKS and not os.path.exists(path):
+    elif path in BUILTIN_PACKS:  # a bare name is always the built-in pack: a file named `strict` needs ./strict
         _apply_pack(policy, _resolve(path, None), (), [])
     else:
         _apply_pack(policy, path, (), ["recommended"])

@@ -141,11 +141,11 @@ def validate(data: Any) -> tuple[str | None, list[SchemaError]]:
         else:
             errors.append(SchemaError(("kind",), f"unknown kind {_show(kind)}: expected one of {known}{did_you_mean(kind, SCHEMA_FILES)}", rule_id="S002"))
         return None, errors
-    if errors:
-        return kind, errors
+    if errors:  # an unsupported apiVersion is said once; every other error and the rules still show
+        data = {**data, "apiVersion": API_VERSION}
     fast = fast_validator_for(kind)
     if fast is not None and fast.is_valid(data):
-        return kind, []
+        return kind, errors
     seen: set[SchemaError] = set()
     for error in sorted(iter_errors(validator_for(kind), data), key=lambda e: [str(p) for p in e.absolute_path]):
         for explained in _explain(error, data):

@@ -11,16 +11,12 @@ from kpi_policies.result import FileResult
 
 def sha256_of(path: str) -> tuple[str | None, int | None]:
     """``(sha256 hex, size in bytes)`` of the file's bytes, or ``(None, None)`` when it cannot be read."""
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 16), b""):
-                digest.update(block)
-                size += len(block)
-    except OSError:
+    from kpi_policies.load import read_bytes
+
+    raw, _why = read_bytes(path)  # never a device, a pipe or a link out of the repository
+    if raw is None:
         return None, None
-    return digest.hexdigest(), size
+    return hashlib.sha256(raw).hexdigest(), len(raw)
 
 
 def _policy_evidence(engine, display) -> dict:

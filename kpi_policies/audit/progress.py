@@ -78,8 +78,21 @@ def kpi_progress(kpi, plan_period=None, *, as_of: dt.date | None = None, catalog
         "forecast_ratio": _share(result.forecast_ratio),
         "status": result.status,
         "status_text": result.status_text,
-        "chart": _chart(kpi, result),
+        "chart": _safe_chart(kpi, result),
     }
+
+
+def _safe_chart(kpi, result) -> dict:
+    """:func:`_chart`, or a chart of the actual figures alone when the dates lie beyond what can be computed."""
+    try:
+        return _chart(kpi, result)
+    except (OverflowError, ValueError):
+        return {"kind": "level", "actual": [{"date": f.span.end.isoformat(), "value": _number(f.value)} for f in result.figures],
+                "planned": [], "forecast": None}
+
+
+#: Longest target window whose month ends are plotted (longer ones, e.g. a 9999-12-31 "no deadline", get their two ends).
+MAX_CHART_DAYS = 366 * 20
 
 
 def _chart(kpi, result) -> dict:
@@ -99,7 +112,7 @@ def _chart(kpi, result) -> dict:
     planned = []
     if window is not None and result.target is not None and not (result.status == "no_data" and "not judged" in result.status_text):
         days = [window.start - dt.timedelta(days=1) if kind == "cumulative" else window.start]
-        month = window.start
+        month = window.start if window.days <= MAX_CHART_DAYS else window.end + dt.timedelta(days=1)  # month ends only on a sane span
         while month <= window.end:
             end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
             if window.start <= end < window.end:

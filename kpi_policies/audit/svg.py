@@ -342,6 +342,31 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
+def _shift(day: dt.date, days: int) -> dt.date:
+    """``day`` moved by ``days``, held within the calendar (9999-12-31 is a common "no deadline" date)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
+def _time_ticks(x0: dt.date, x1: dt.date, most: int = 8) -> list[dt.date]:
+    """First days of the quarters from ``x0`` to ``x1``; over a long span, Januaries a round number of years apart.
+
+    At most about ``most`` ticks whatever the span (a plan running to 9999
+    gets a handful of labels, not thousands), never past the calendar's end.
+    """
+    first = x0.year * 12 + x0.month - 1  # months since year 0
+    last = x1.year * 12 + x1.month - 1
+    if (last - first) // 3 <= 3 * most:
+        months = [m for m in range(first, last + 1, 1) if m % 3 == 0]
+    else:
+        years = (last - first) / 12
+        step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000) if years / s <= most)
+        months = [y * 12 for y in range(-(-x0.year // step) * step, x1.year + 1, step)]
+    return [day for m in months if x0 <= (day := dt.date(m // 12, m % 12 + 1, 1)) <= x1]
+
+
 def progress_desc(kpi: dict) -> str:
     """The chart in words: what the figures are, the target, the figures to date, attainment and forecast."""
     parts = []
@@ -426,7 +451,7 @@ def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
     x0 = min([x0] + [d for d in dates if d < x0])
     x1 = max(dates)
     if x1 <= x0:
-        x0, x1 = x0 - dt.timedelta(days=15), x1 + dt.timedelta(days=15)
+        x0, x1 = _shift(x0, -15), _shift(x1, 15)
     ticks = _nice_ticks(min(values), max(values))
     y0, y1 = ticks[0], ticks[-1]
 
@@ -441,19 +466,16 @@ def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_n(sy(t))}" y2="{_n(sy(t))}" stroke="#eef0f3"/>'
                    f'<text x="{left - 4}" y="{_n(sy(t) + 3.5)}" font-size="9.5" text-anchor="end" fill="#4b5563">'
                    f'{_e(compact(t))}</text>')
-    month = dt.date(x0.year, x0.month, 1)
     labelled = 0
-    while month <= x1:
-        if month >= x0 and month.month in (1, 4, 7, 10):
-            x = sx(month)
-            label = _MONTHS[month.month - 1]
-            if month.month == 1 or labelled == 0:
-                label = f"{label} {month.year}"
-            out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top + ph}" y2="{top + ph + 3}" stroke="#9ca3af"/>'
-                       f'<text x="{_n(x)}" y="{top + ph + 14}" font-size="9.5" text-anchor="middle" fill="#4b5563">'
-                       f'{_e(label)}</text>')
-            labelled += 1
-        month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    for month in _time_ticks(x0, x1):
+        x = sx(month)
+        label = _MONTHS[month.month - 1]
+        if month.month == 1 or labelled == 0:
+            label = f"{label} {month.year}"
+        out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top + ph}" y2="{top + ph + 3}" stroke="#9ca3af"/>'
+                   f'<text x="{_n(x)}" y="{top + ph + 14}" font-size="9.5" text-anchor="middle" fill="#4b5563">'
+                   f'{_e(label)}</text>')
+        labelled += 1
     if target is not None:
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_n(sy(target))}" y2="{_n(sy(target))}" '
                    f'stroke="#15803d" stroke-dasharray="5 3" stroke-width="1.2"/>'

@@ -6,6 +6,7 @@ commands share (dates, one-line errors, writing outputs, setting up a run);
 process's entry point or inside another program (the tests).
 """
 
-from kpi_policies.cli.app import cli, main
+from kpi_policies.cli.app import cli
+from kpi_policies.cli.entry import main
 
 __all__ = ["cli", "main"]

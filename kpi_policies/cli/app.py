@@ -16,7 +16,7 @@ import click
 
 from kpi_policies import __version__
 
-from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON, IsoDate, emit as _emit, fail as _fail, pair_outputs, prepare_run
+from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON, IsoDate, emit as _emit, fail as _fail, guard_outputs, pair_outputs, prepare_run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,6 +62,7 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
       kpi-policies check --baseline .kpi-baseline.json --write-baseline .kpi-baseline.json
     """
     from kpi_policies.baseline import write
+    from kpi_policies.outputs import OutputError
     from kpi_policies.report import render
     from kpi_policies.result import Severity
 
@@ -76,6 +77,10 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
 
         attach_base(engine, base_ref, files)
         jobs, no_cache = 1, True
+    # outputs never overwrite an input; the baseline read may be updated in place by --write-baseline (see its help)
+    guard_outputs([("--output", out) for _, out in pairs if out not in (None, "-")], run.settings, files, engine, baseline)
+    guard_outputs([("--write-baseline", write_baseline)] + [("--output", out) for _, out in pairs if out not in (None, "-")],
+                  run.settings, files, engine)
     cache = None
     if not no_cache:
         from kpi_policies.cache import Cache
@@ -102,8 +107,8 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
     if write_baseline:
         try:
             count = write(result, write_baseline, previous=baseline)
-        except OSError as exc:
-            _fail(f"cannot write {shown_baseline}: {exc.strerror or exc}")
+        except OutputError as exc:
+            _fail(str(exc))
         click.echo(f"kpi-policies: recorded {count} finding(s) in {shown_baseline}", err=True)
         sys.exit(EXIT_OK)
     threshold = FAIL_ON[fail_on]
@@ -267,6 +272,7 @@ def import_gitlab(source, output, plan_id) -> None:
     """
     from kpi_policies.importers.gitlab_pi import ImportError_, convert_file
 
+    guard_outputs([("--output", output)], inputs=[source])
     try:
         text = convert_file(source, plan_id=plan_id)
     except ImportError_ as exc:
@@ -274,13 +280,6 @@ def import_gitlab(source, output, plan_id) -> None:
     _emit(text, output)
     if output and output != "-":
         click.echo(f"wrote {output}", err=True)
-
-
-def main() -> None:
-    """Entry point: run the command line; unexpected errors become one line and exit 2 (see ``cli.entry``)."""
-    from kpi_policies.cli.entry import run
-
-    sys.exit(run())
 
 
 def _register_commands() -> None:

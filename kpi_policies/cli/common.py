@@ -37,16 +37,37 @@ def fail(message: str) -> None:
 
 
 def emit(text: str, output: str | None) -> None:
-    """Write ``text`` to the file ``output`` (creating its folder), or to standard output when ``None`` or ``-``."""
+    """Write ``text`` to the file ``output`` atomically (creating its folder), or to standard output when ``None`` or ``-``."""
+    from kpi_policies.outputs import OutputError, write_atomic
+
     if not output or output == "-":
         click.echo(text, nl=False)
         return
     try:
-        os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
-        with open(output, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
-            fh.write(text)
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
+        write_atomic(output, text)
+    except OutputError as exc:
+        fail(str(exc))
+
+
+def guard_outputs(outputs, settings=None, files=(), engine=None, baseline=None, inputs=()) -> None:
+    """Exit 2 with one line when an output (``(option, path)`` pairs) is an input of the run or another output.
+
+    The inputs are the files checked, the policy packs, the baseline read, the
+    project configuration and any ``inputs`` given.
+    """
+    from kpi_policies.outputs import OutputError, check_outputs
+
+    read = list(files) + list(inputs)
+    if engine is not None:
+        read += list(engine.policy.sources)
+    if baseline is not None:
+        read.append(baseline.path)
+    if settings is not None and settings.config_file:
+        read.append(settings.config_file)
+    try:
+        check_outputs(outputs, read)
+    except OutputError as exc:
+        fail(str(exc))
 
 
 @dataclass
@@ -93,10 +114,18 @@ def _repository_of(paths, settings) -> str:
 
 
 def _from_root(path: str, root: str) -> str:
-    """A path given relative to the starting folder, as seen from ``root`` (relative when inside it)."""
-    full = os.path.realpath(path) if os.path.exists(path) else os.path.abspath(path)
-    rel = os.path.relpath(full, root)
-    return os.path.abspath(path) if rel == ".." or rel.startswith(".." + os.sep) else os.path.normpath(rel)
+    """A path given relative to the starting folder, as seen from ``root`` (relative when inside it).
+
+    Links keep their own names: a link inside the repository to a file or folder outside is reported
+    where it is (and never read), so only the starting folder is resolved when the repository is
+    reached through a link.
+    """
+    absolute = os.path.abspath(path)
+    for full in (absolute, os.path.join(os.path.realpath(os.getcwd()), os.path.relpath(absolute))):
+        rel = os.path.relpath(full, root)
+        if rel != ".." and not rel.startswith(".." + os.sep):
+            return os.path.normpath(rel)
+    return absolute
 
 
 def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: bool = False, use_baseline: bool = True) -> RunSetup:
@@ -125,6 +154,8 @@ def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: b
         targets = [_from_root(p, root) for p in paths] or [configured(p) for p in settings.paths or []]
         if policy_path and policy_path not in BUILTIN_PACKS:
             policy_path = _from_root(policy_path, root)
+            if policy_path in BUILTIN_PACKS:  # ./strict names a file; the bare name would be the built-in pack
+                policy_path = os.path.join(".", policy_path)
         elif not policy_path and settings.policy and settings.policy not in BUILTIN_PACKS:
             policy_path = configured(settings.policy)
         if baseline_path:
@@ -137,7 +168,7 @@ def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: b
             if not os.path.isdir("plans"):
                 raise DiscoveryError(f"no plans/ folder in the repository {root}; name the plan files or folders to check")
             targets = ["plans"]
-        files = discover(targets, exclude=settings.exclude, root=root)
+        files = discover(targets, exclude=settings.exclude, root=root, confine=not paths)
         engine = Engine(load_policy(policy_path or settings.policy), as_of or dt.date.today(),
                         ignore_suppressions=ignore_suppressions)
         baseline = Baseline.read(baseline_file) if baseline_file and not ignore_suppressions else None

@@ -89,3 +89,9 @@ def _set_env(values: dict[str, str | None]) -> None:
             os.environ[name] = value
 
 
+def main() -> None:
+    """The ``kpi-policies`` console script: run the command line on the process's streams and exit with its code."""
+    from kpi_policies.cli.console import protect_stdout
+
+    protect_stdout()  # unencodable characters become "?"; a closed pipe ends the run quietly with its own exit code
+    sys.exit(run())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kpi_policies.cli.common import IsoDate, emit, prepare_run
+from kpi_policies.cli.common import IsoDate, emit, guard_outputs, prepare_run
 
 
 @click.command(name="report")
@@ -51,6 +51,7 @@ def report_command(paths, fmt, output, as_of, policy_path, baseline_path, reprod
     fmt = fmt or format_of(output)
     shown, output = output, absolute(output)
     run = prepare_run(paths, as_of, policy_path, baseline_path)
+    guard_outputs([("--output", output)], run.settings, run.files, run.engine, run.baseline)
     if base_ref:
         from kpi_policies.cli.diff import attach_base
 

@@ -79,7 +79,17 @@ def build(result: RunResult) -> ET.Element:
         total_failures += failed
     root.set("tests", str(total_tests))
     root.set("failures", str(total_failures))
+    _clean_tree(root)
     return root
+
+
+def _clean_tree(root: ET.Element) -> None:
+    """Clean every attribute and text of the tree: file paths and plan ids come from hostile files too."""
+    for element in root.iter():
+        for key, value in element.attrib.items():
+            element.set(key, _clean(value))
+        if element.text:
+            element.text = _clean(element.text)
 
 
 def _clean(text: str) -> str:

@@ -14,6 +14,7 @@ so it shows as written.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 
 from kpi_policies.paths import repo_relative, uri_of, workspace_root
@@ -25,11 +26,12 @@ ICONS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "i
 
 
 def _cell(text: str) -> str:
-    """Text safe inside a table cell, shown as written: no pipes, line breaks, entities or raw HTML."""
+    """Text safe inside a table cell, shown as written: no pipes, line breaks, entities, raw HTML or @mentions (a plan's ``@team`` pings nobody)."""
     text = text.replace("&", "&amp;")
     for ch in "\\|[]`*_":
         text = text.replace(ch, "\\" + ch)
-    return text.replace("\r", " ").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\r", " ").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"@(?=\w)", "@&#8203;", text)  # a zero-width space after @, as GitHub's own bots write mentions
 
 
 def _code(text: str) -> str:
