@@ -12,9 +12,14 @@ cached. Entries are JSON (a cache can never make kpi-policies run code), kept
 in ``.kpi-policies-cache/`` at the repository root, which ignores itself in
 git. Each entry is signed (HMAC-SHA256) with a key kept outside the
 repository, in the user's cache folder, so entries written elsewhere (a cache
-committed to the repository, say) are never trusted. A cache folder that is a
-symbolic link is not used. ``--no-cache`` bypasses it; ``kpi-policies cache
-clean`` empties it.
+committed to the repository, say) are never trusted; a key that would land
+inside a git repository (a home folder kept in git, ``XDG_CACHE_HOME`` set to
+a folder of the checkout) is not made, and the cache is then not used. Every
+folder and file below the repository root is opened one component at a time
+without following symbolic links (``O_NOFOLLOW``, relative to the folder
+above), so links committed anywhere inside ``.kpi-policies-cache/`` can never
+make a run read or write outside it. ``--no-cache`` bypasses it;
+``kpi-policies cache clean`` empties it.
 """
 
 from __future__ import annotations
@@ -25,24 +30,39 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
+import stat
 from dataclasses import asdict
 
 from kpi_policies import __version__
-from kpi_policies.result import FileResult, Finding, Severity
+from kpi_policies.result import FileResult, Finding, Severity, Waiver
 from kpi_policies.rules.base import DocumentSummary
 
 CACHE_DIR = ".kpi-policies-cache"
-FORMAT = 1
+FORMAT = 2  # 2: summaries keep the facts run-level rules need
+
+
+def _inside_a_repository(path: str) -> bool:
+    """True when ``path`` (or a folder above it) holds ``.git``: a key there could be committed or planted."""
+    folder = os.path.realpath(path)
+    while True:
+        if os.path.lexists(os.path.join(folder, ".git")):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
 
 
 def _signing_key() -> bytes | None:
-    """This user's cache signing key, created on first use (``None`` when it cannot be kept)."""
+    """This user's cache signing key, created on first use (``None`` when it cannot be kept safely)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = os.path.join(base, "kpi-policies", "signing-key")
+    if _inside_a_repository(os.path.dirname(path)):
+        return None
     try:
-        with open(path, "rb") as fh:
-            key = fh.read()
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+        with os.fdopen(fd, "rb") as fh:
+            key = fh.read(64)
         if len(key) >= 32:
             return key
     except OSError:
@@ -50,12 +70,74 @@ def _signing_key() -> bytes | None:
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         key = secrets.token_bytes(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(key)
         return key
     except OSError:
         return None
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_SAFE = _NOFOLLOW != 0 and os.open in os.supports_dir_fd and os.mkdir in os.supports_dir_fd
+
+
+def _open_dir(parent_fd: int | None, name: str, create: bool) -> int:
+    """Open the folder ``name`` inside ``parent_fd`` without following a link (creating it when asked).
+
+    Raises:
+        OSError: when it is missing (and not created), a link, or not a folder.
+    """
+    try:
+        return os.open(name, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=parent_fd)
+    except FileNotFoundError:
+        if not create:
+            raise
+        try:
+            os.mkdir(name, 0o755, dir_fd=parent_fd)
+        except FileExistsError:
+            pass
+        return os.open(name, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=parent_fd)
+
+
+class _Folders:
+    """File descriptors of the folders on a path below the repository root, opened one by one without links."""
+
+    def __init__(self, root: str, parts: list[str], create: bool):
+        self.fds: list[int] = []
+        try:
+            self.fds.append(os.open(root, os.O_RDONLY | _DIRECTORY))
+            for part in parts:
+                self.fds.append(_open_dir(self.fds[-1], part, create))
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def fd(self) -> int:
+        return self.fds[-1]
+
+    def close(self) -> None:
+        for fd in reversed(self.fds):
+            os.close(fd)
+        self.fds = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _write_new(dir_fd: int, name: str, text: str) -> None:
+    """Create ``name`` in ``dir_fd`` with ``text`` unless something (a file, a link) is there already."""
+    try:
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644, dir_fd=dir_fd)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def cache_dir(root: str) -> str:
@@ -66,6 +148,9 @@ def cache_dir(root: str) -> str:
 def clean(root: str) -> int:
     """Delete the cache of the repository at ``root``; returns the number of entries removed."""
     folder = cache_dir(root)
+    if os.path.islink(folder):  # never walk or delete through a link: remove the link itself
+        os.unlink(folder)
+        return 0
     if not os.path.isdir(folder):
         return 0
     count = sum(len(files) for _, _, files in os.walk(folder))
@@ -91,8 +176,13 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self.secret = _signing_key()
-        # a cache folder that is a link could send writes anywhere: use none
-        self.enabled = self.secret is not None and not os.path.islink(cache_dir(root)) and not os.path.islink(self.folder)
+        # without no-follow opens relative to a folder, links inside the cache could send writes anywhere: use none
+        self.enabled = self.secret is not None and _SAFE
+
+    @property
+    def root(self) -> str:
+        """The repository root (worker processes rebuild a cache from its folder)."""
+        return os.path.dirname(os.path.dirname(self.folder))
 
     def _mac(self, body: str) -> str:
         return hmac.new(self.secret, body.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
@@ -106,44 +196,71 @@ class Cache:
         digest.update(raw)
         return digest.hexdigest()
 
+    def _parts(self, key: str) -> tuple[list[str], str]:
+        """Folders below the repository root and the file name of an entry."""
+        return [CACHE_DIR, f"v{FORMAT}", key[:2]], key[2:] + ".json"
+
     def _file(self, key: str) -> str:
-        return os.path.join(self.folder, key[:2], key[2:] + ".json")
+        folders, name = self._parts(key)
+        return os.path.join(self.root, *folders, name)
+
+    def state(self) -> tuple:
+        """What a worker process needs to use the same cache (see :meth:`restore`)."""
+        return (self.folder, self.context, self.secret, self.enabled)
+
+    @classmethod
+    def restore(cls, state: tuple) -> "Cache":
+        """The cache a :meth:`state` describes, in another process."""
+        cache = cls.__new__(cls)
+        cache.folder, cache.context, cache.secret, cache.enabled = state
+        cache.hits = cache.misses = 0
+        return cache
 
     def get(self, key: str):
-        """The cached outcome ``(FileResult, waivers, DocumentSummary)``, or ``None`` (also for unsigned entries)."""
+        """The cached outcome ``(FileResult, waivers, DocumentSummary)``, or ``None`` (also for unsigned entries and links)."""
         if not self.enabled:
             return None
+        folders, name = self._parts(key)
         try:
-            with open(self._file(key), encoding="utf-8", errors="surrogateescape") as fh:
+            with _Folders(self.root, folders, create=False) as dirs:
+                fd = os.open(name, os.O_RDONLY | _NOFOLLOW, dir_fd=dirs.fd)
+            with os.fdopen(fd, encoding="utf-8", errors="surrogateescape") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    raise ValueError("not a regular file")
                 mac, _, body = fh.read().partition("\n")
             if not hmac.compare_digest(mac, self._mac(body)):
                 raise ValueError("entry not signed by this user's key")
             outcome = _decode(json.loads(body))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             self.misses += 1
             return None
         self.hits += 1
         return outcome
 
     def put(self, key: str, result: FileResult, waivers: list, summary: DocumentSummary) -> None:
-        """Store one outcome; a cache that cannot be written is silently skipped."""
+        """Store one file's outcome; a cache that cannot be written (or holds links) is silently skipped."""
         if not self.enabled:
             return
+        folders, name = self._parts(key)
         try:
-            if not os.path.isdir(self.folder):
-                os.makedirs(self.folder, exist_ok=True)
-                top = os.path.dirname(self.folder)
-                with open(os.path.join(top, ".gitignore"), "w", encoding="utf-8") as fh:
-                    fh.write("# created by kpi-policies\n*\n")
-                with open(os.path.join(top, "CACHEDIR.TAG"), "w", encoding="utf-8") as fh:
-                    fh.write("Signature: 8a477f597d28d172789f06886806bc55\n# kpi-policies cache\n")
-            target = self._file(key)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
+            with _Folders(self.root, folders[:1], create=True) as top:
+                _write_new(top.fd, ".gitignore", "# created by kpi-policies\n*\n")
+                _write_new(top.fd, "CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# kpi-policies cache\n")
             body = json.dumps(_encode(result, waivers, summary), ensure_ascii=False, separators=(",", ":"))
-            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
-                fh.write(self._mac(body) + "\n" + body)
-            os.replace(tmp, target)
+            data = (self._mac(body) + "\n" + body).encode("utf-8", "surrogateescape")
+            with _Folders(self.root, folders, create=True) as dirs:
+                tmp = f".{name}.{secrets.token_hex(8)}.tmp"
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644, dir_fd=dirs.fd)
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(data)
+                    os.replace(tmp, name, src_dir_fd=dirs.fd, dst_dir_fd=dirs.fd)  # replaces a link, never follows it
+                except BaseException:
+                    try:
+                        os.unlink(tmp, dir_fd=dirs.fd)
+                    except OSError:
+                        pass
+                    raise
         except OSError:
             pass
 
@@ -151,8 +268,8 @@ class Cache:
 def _encode(result: FileResult, waivers: list, summary: DocumentSummary) -> dict:
     return {
         "result": {"path": result.path, "kind": result.kind, "doc_id": result.doc_id,
-                   "rules_evaluated": result.rules_evaluated,
-                   "findings": [dict(f.to_dict(), severity=f.severity.value) for f in result.findings]},
+                   "rules_evaluated": result.rules_evaluated, "sha256": result.sha256, "size": result.size,
+                   "findings": [dict(f.to_dict(), severity=f.severity.value, path=list(f.path)) for f in result.findings]},
         "waivers": [dict(asdict(w), until=w.until.isoformat() if w.until else None, lines=sorted(w.lines),
                          used=False) for w in waivers],
         "summary": asdict(summary),
@@ -169,9 +286,11 @@ def _decode(data: dict):
     for f in r["findings"]:
         f = dict(f)
         f["severity"] = Severity(f["severity"])
+        f["path"] = tuple(f["path"])
+        f["suppression"] = Waiver.from_dict(f["suppression"]) if f["suppression"] else None
         findings.append(Finding(**f))
     result = FileResult(path=r["path"], kind=r["kind"], doc_id=r["doc_id"], findings=findings,
-                        rules_evaluated=list(r["rules_evaluated"]))
+                        rules_evaluated=list(r["rules_evaluated"]), sha256=r["sha256"], size=r["size"])
     waivers = []
     for w in data["waivers"]:
         w = dict(w)
@@ -181,5 +300,5 @@ def _decode(data: dict):
         w["problem"] = tuple(w["problem"]) if w["problem"] else None
         waivers.append(Suppression(**w))
     s = data["summary"]
-    summary = DocumentSummary(s["file"], s["kind"], s["doc_id"], tuple(s["id_position"]))
+    summary = DocumentSummary(s["file"], s["kind"], s["doc_id"], tuple(s["id_position"]), s.get("facts"))
     return result, waivers, summary

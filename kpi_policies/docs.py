@@ -10,6 +10,8 @@ from kpi_policies.rules.examples import EXAMPLE_AS_OF
 
 #: Section headings of a rule's docstring, translated when ``explain`` shows them.
 HEADINGS = (N_("Why it matters"), N_("Parameters"), N_("Fails"), N_("Passes"))
+#: docs/rules.md on the web; each rule has the anchor ``#<id in lower case>`` (its ``### ID`` heading).
+RULES_DOC_URI = "https://github.com/kpi-policies/kpi-policies/blob/main/docs/rules.md"
 
 
 def example_note(rule: type[Rule]) -> str:
@@ -122,3 +124,19 @@ def rules_markdown(rules) -> str:
         out += ["", f"### {rule.id}", "", f"**{rule.name}** ({rule.severity.value}), defined in `{rule.__module__}.{rule.__name__}`.", "",
                 rule.summary(), "", body, "", example_note(rule)]
     return "\n".join(out).rstrip() + "\n"
+
+
+_INFO: dict = {}  # rule class -> its RuleInfo (a docstring does not change during a process)
+
+
+def rule_info(rule: type[Rule]) -> "RuleInfo":
+    """What reporters need to know of a rule (:class:`kpi_policies.result.RuleInfo`), so they need no registry."""
+    from kpi_policies.result import RuleInfo
+
+    if rule not in _INFO:
+        builtin = rule.__module__.startswith("kpi_policies.rules.")
+        help_uri = rule.help_uri or (f"{RULES_DOC_URI}#{rule.id.lower()}" if builtin else "")
+        _INFO[rule] = RuleInfo(id=rule.id, name=rule.name, severity=rule.severity, summary=rule.summary(),
+                               rationale=" ".join(rule.rationale().split()), help=explain_text(rule), family=rule.family(),
+                               help_uri=help_uri)
+    return _INFO[rule]

@@ -4,6 +4,11 @@ A plan's ``metadata.strategy`` is resolved first among the files being checked,
 then among the Strategy files of the repository the plan lives in (the folder
 holding ``.git``, or the plan's own folder outside git). Strategies found that
 way are read only to resolve references; no finding is reported on them.
+
+The plans serving a strategy (:meth:`Index.plans_for`) are likewise the run's
+plans plus the repository's: a strategy checked alone, or a plan checked alone
+under pre-commit, still sees its sibling plans; findings go only on the files
+of the run.
 """
 
 from __future__ import annotations
@@ -17,7 +22,11 @@ from pathlib import Path
 from typing import Any
 
 _SKIP_DIRS = {"node_modules", "venv", "__pycache__", "site-packages"}
-_STRATEGY_HINT = re.compile(r"^kind:\s*['\"]?Strategy['\"]?\s*$", re.M)
+#: ``kind: Strategy`` (or ``kind: KpiPlan``) on a line of its own, quoted or not, a comment allowed after it.
+_STRATEGY_HINT = re.compile(r"^kind:[ \t]*['\"]?Strategy['\"]?[ \t]*(?:#[^\n]*)?\r?$", re.M)
+_PLAN_HINT = re.compile(r"^kind:[ \t]*['\"]?KpiPlan['\"]?[ \t]*(?:#[^\n]*)?\r?$", re.M)
+#: How much of a file is read to tell whether it is a strategy or a plan.
+SNIFF_BYTES = 64 * 1024
 #: Most files scanned per repository when looking for a strategy.
 MAX_SCAN = 20_000
 
@@ -53,7 +62,42 @@ class Index:
 
     entries: list[Entry] = field(default_factory=list)
     repository_searches: int = 0
+    run_paths: tuple = ()
+    run_documents: dict = field(default_factory=dict, repr=False)
     _repo_strategies: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    _repo_plans: dict[tuple, list[Entry]] = field(default_factory=dict)
+    _run_plans: list[Entry] | None = None
+
+    def note_run(self, paths, documents=None) -> None:
+        """Remember the files of the run (and documents given as text) so :meth:`plans_for` sees them."""
+        self.run_paths = tuple(paths)
+        self.run_documents = dict(documents or {})
+        self._run_plans = None
+
+    def in_run(self, entry: Entry | None) -> bool:
+        """True when ``entry`` is a file of this run (not one found in the repository)."""
+        return entry is not None and (any(e is entry for e in self.entries) or entry.file in self.run_paths)
+
+    def plans_for(self, strategy_id: str, near: str, current: Entry | None = None) -> list[Entry]:
+        """The plans naming ``strategy_id`` in ``metadata.strategy``: the run's, then the repository's.
+
+        A file read both ways counts once, as the run has it; ``current`` (the
+        plan being judged) replaces its own file.
+        """
+        if self._run_plans is None:
+            self._run_plans = [e for e in (_read(p, "KpiPlan", self.run_documents.get(p)) for p in self.run_paths
+                                           if p in self.run_documents or _looks_like(p, _PLAN_HINT)) if e is not None]
+        self.repository_searches += 1
+        root = repository_root(near)
+        if (root, strategy_id) not in self._repo_plans:
+            self._repo_plans[(root, strategy_id)] = _scan(root, _PLAN_HINT, "KpiPlan", strategy_id,
+                                                          skip=frozenset(_real(p) for p in self.run_paths))
+        out: dict[str, Entry] = {}
+        known = [e for e in self.entries if e.kind == "KpiPlan"]
+        for entry in [*self._repo_plans[(root, strategy_id)], *self._run_plans, *known, *([current] if current else [])]:
+            if entry.model.metadata.strategy == strategy_id:
+                out[_real(entry.file)] = entry
+        return sorted(out.values(), key=lambda e: (e.id, e.file))
 
     def add(self, entry: Entry) -> None:
         """Record a plan or strategy of this run."""
@@ -71,6 +115,22 @@ class Index:
         return self._repo_strategies[root].get(strategy_id)
 
 
+def looks_like_strategy(text: str) -> bool:
+    """True when the text has a top-level ``kind: Strategy`` line: the one test of "is it a strategy?"."""
+    return _STRATEGY_HINT.search(text) is not None
+
+
+def read_head(path: str) -> str | None:
+    """The first :data:`SNIFF_BYTES` bytes of a regular file as text (``None`` for anything else)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # devices and pipes are reported by the loader, never opened here
+        with open(path, "rb") as fh:
+            return fh.read(SNIFF_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
 def repository_root(path: str) -> str:
     """The nearest folder above ``path`` holding ``.git``; else the file's own folder."""
     start = Path(path).resolve()
@@ -85,13 +145,46 @@ def _root_of(folder: str) -> str:
     return folder
 
 
-def _scan_strategies(root: str) -> dict[str, Entry]:
-    """Read the Strategy files below ``root`` (cheap text test first)."""
+def _real(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return path
+
+
+def _looks_like(path: str, hint) -> bool:
+    """Cheap test on a regular file's start: does it declare this kind?"""
+    head = read_head(path)
+    return head is not None and hint.search(head) is not None
+
+
+def _read(path: str, kind_wanted: str, document=None) -> Entry | None:
+    """One file as an index entry when it is a readable document of ``kind_wanted`` with an id."""
     from kpi_policies import models
     from kpi_policies.load import load_file
     from kpi_policies.schema import prune, validate
 
-    found: dict[str, Entry] = {}
+    doc = document if document is not None else load_file(path)
+    if not doc.usable:
+        return None
+    kind, errors = validate(doc.data)
+    if kind != kind_wanted:
+        return None
+    try:
+        model = models.build(kind, prune(doc.data, errors))
+    except models.ModelBuildError:
+        return None
+    if not model.metadata.id:
+        return None
+    return Entry(kind, model.metadata.id, path, model, doc)
+
+
+def _scan(root: str, hint, kind_wanted: str, must_contain: str | None = None, skip=frozenset()) -> list[Entry]:
+    """The documents of one kind below ``root`` (text tests first; at most :data:`MAX_SCAN` files looked at).
+
+    ``skip`` holds real paths not to read (the files of the run, already known).
+    """
+    found: list[Entry] = []
     seen = 0
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
@@ -102,26 +195,22 @@ def _scan_strategies(root: str) -> dict[str, Entry]:
             if seen > MAX_SCAN:
                 return found
             path = os.path.join(folder, name)
-            try:
-                info = os.stat(path)
-                if not stat.S_ISREG(info.st_mode) or info.st_size > 5_000_000:
-                    continue  # never open a device or pipe, nor read a huge file, to look for a strategy
-                with open(path, encoding="utf-8-sig", errors="replace") as fh:
-                    head = fh.read(200_000)
-            except OSError:
+            if skip and _real(path) in skip:
                 continue
-            if not _STRATEGY_HINT.search(head):
+            head = read_head(path)
+            if head is None:
                 continue
-            doc = load_file(path)
-            if not doc.usable:
+            if not hint.search(head) or (must_contain and must_contain not in head):
                 continue
-            kind, errors = validate(doc.data)
-            if kind != "Strategy":
-                continue
-            try:
-                model = models.build(kind, prune(doc.data, errors))
-            except models.ModelBuildError:
-                continue
-            if model.metadata.id and model.metadata.id not in found:
-                found[model.metadata.id] = Entry(kind, model.metadata.id, path, model, doc)
+            entry = _read(path, kind_wanted)
+            if entry is not None:
+                found.append(entry)
+    return found
+
+
+def _scan_strategies(root: str) -> dict[str, Entry]:
+    """The Strategy files below ``root`` by id (the first file of an id wins)."""
+    found: dict[str, Entry] = {}
+    for entry in _scan(root, _STRATEGY_HINT, "Strategy"):
+        found.setdefault(entry.id, entry)
     return found

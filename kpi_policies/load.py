@@ -247,6 +247,10 @@ class _Frame:
 _NO_KEY = object()
 
 
+class _Stop(Exception):
+    """A limit was reached (``Y005`` too many nodes or a bad alias, ``Y006`` too deep): ``(rule id, mark, message)``."""
+
+
 class _Composer:
     """Builds plain data from ruamel.yaml events, keeping positions (iterative, no recursion)."""
 
@@ -261,6 +265,15 @@ class _Composer:
         self.doc.problems.append(LoadProblem(rule_id, line, col, message))
 
     def run(self, events) -> None:
+        """Compose the events into data and positions; a limit reached (Y005, Y006) stops with no data."""
+        try:
+            self._compose(events)
+        except _Stop as stop:
+            rule_id, mark, message = stop.args
+            self.problem(rule_id, mark, message)
+            self.doc.data = None
+
+    def _compose(self, events) -> None:
         stack: list[_Frame] = []
         root_set = False
         scalar, mapping_start, sequence_start = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
@@ -272,7 +285,10 @@ class _Composer:
             if self.documents > 1 and cls is not ev.DocumentStartEvent:
                 continue
             if cls is scalar and event.style:  # quoted or block text: comment-like text inside it is data
-                spans.append((event.start_mark.line + 1, event.start_mark.column + 1, event.end_mark.line + 1, event.end_mark.column + 1))
+                if event.style in "|>":  # a block scalar's text starts on the line after its header; a comment may end the header
+                    spans.append((event.start_mark.line + 2, 1, event.end_mark.line + 1, event.end_mark.column + 1))
+                else:
+                    spans.append((event.start_mark.line + 1, event.start_mark.column + 1, event.end_mark.line + 1, event.end_mark.column + 1))
             if cls is scalar and stack and stack[-1].key is _NO_KEY and type(stack[-1].container) is dict:
                 # a mapping key: its text is the key (the hot path; no scalar resolution needed)
                 self.total += 1
@@ -283,9 +299,7 @@ class _Composer:
                     self.anchors[event.anchor] = (event.value, _weight(event.value), False)
                 self._set_key(frame, event.value, (mark.line + 1, mark.column + 1), mark)
                 if self.total > MAX_NODES:
-                    self.problem("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
                 continue
             if cls is scalar and stack and not event.anchor:
                 frame = stack[-1]
@@ -310,9 +324,7 @@ class _Composer:
                             key_positions[path] = frame.key_pos
                     frame.key_pos = None
                     if self.total > MAX_NODES:
-                        self.problem("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
-                        self.doc.data = None
-                        return
+                        raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
                     continue
                 if type(container) is list:
                     frame.size += 1
@@ -324,9 +336,7 @@ class _Composer:
                         positions[frame.path + (len(container),)] = (mark.line + 1, mark.column + 1)
                     container.append(value)
                     if self.total > MAX_NODES:
-                        self.problem("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
-                        self.doc.data = None
-                        return
+                        raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
                     continue
             if cls in collection_end:
                 frame = stack.pop()
@@ -360,9 +370,7 @@ class _Composer:
                     self.problem("Y007", mark, bad)
                 self.total += 1
                 if self.total > MAX_NODES:
-                    self.problem("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
                 if event.anchor:
                     self.anchors[event.anchor] = (value, _weight(event.value), False)
                 if stack:
@@ -375,15 +383,11 @@ class _Composer:
 
             if cls is mapping_start or cls is sequence_start:
                 if len(stack) >= MAX_DEPTH:
-                    self.problem("Y006", mark, _("nesting deeper than {n} levels is not accepted").format(n=MAX_DEPTH))
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y006", mark, _("nesting deeper than {n} levels is not accepted").format(n=MAX_DEPTH))
                 container: Any = {} if cls is mapping_start else []
                 self.total += 1
                 if self.total > MAX_NODES:
-                    self.problem("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
                 if event.anchor:
                     self.anchors[event.anchor] = (container, 1, True)
                 if stack:
@@ -404,22 +408,13 @@ class _Composer:
 
             if cls is ev.AliasEvent:
                 if event.anchor not in self.anchors:
-                    self.problem("Y005", mark, _("alias *{anchor} refers to no anchor defined before it").format(anchor=event.anchor))
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, _("alias *{anchor} refers to no anchor defined before it").format(anchor=event.anchor))
                 value, size, still_open = self.anchors[event.anchor]
                 if still_open:
-                    self.problem("Y005", mark, _("alias *{anchor} refers to a node that contains it (a cycle)").format(anchor=event.anchor))
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, _("alias *{anchor} refers to a node that contains it (a cycle)").format(anchor=event.anchor))
                 self.total += size
                 if self.total > MAX_NODES:
-                    self.problem(
-                        "Y005", mark,
-                        _("aliases expand this file beyond {n} nodes (an alias-expansion bomb?)").format(n=f"{MAX_NODES:,}"),
-                    )
-                    self.doc.data = None
-                    return
+                    raise _Stop("Y005", mark, _("aliases expand this file beyond {n} nodes (an alias-expansion bomb?)").format(n=f"{MAX_NODES:,}"))
                 if stack:
                     stack[-1].size += size
                     self._attach(stack[-1], value, path, pos, event, is_alias=True)
@@ -512,14 +507,14 @@ def _c_parser():
     return CParser
 
 
-def parse_events(text: str):
+def parse_events(text: str, pure: bool = False):
     """YAML events of ``text``, with marks: from ruamel.yaml's C parser when installed
-    (about 100 times faster), else from its pure-Python parser.
+    (about 100 times faster), else (or with ``pure``) from its pure-Python parser.
 
     Set ``KPI_POLICIES_PURE_YAML=1`` to force the pure-Python parser. Both
     report errors as ruamel.yaml ``MarkedYAMLError`` subclasses.
     """
-    cparser = _c_parser()
+    cparser = None if pure else _c_parser()
     if cparser is None or _OLD_LINE_BREAKS.search(text):
         # libyaml counts NEL, LS and PS as line breaks (YAML 1.1); YAML 1.2 and editors do not
         yield from YAML(typ="safe", pure=True).parse(text)
@@ -547,12 +542,24 @@ def load_text(text: str, path: str = "<string>") -> Document:
         return doc
     composer = _Composer(doc)
     try:
-        composer.run(parse_events(text))
+        try:
+            composer.run(parse_events(text))
+        except MarkedYAMLError as first:
+            if _c_parser() is None or _OLD_LINE_BREAKS.search(text):
+                raise
+            # libyaml keeps YAML 1.1 rules in places (a '?' inside a flow scalar ends it): a file the
+            # pure-Python parser (YAML 1.2) reads is not a syntax error; otherwise libyaml's error stands
+            retry = Document(path=path, text=text)
+            try:
+                _Composer(retry).run(parse_events(text, pure=True))
+            except Exception:
+                raise first from None
+            doc = retry
     except MarkedYAMLError as exc:
         doc.data = None
         message, at_opening = _syntax_message(exc, text)
         mark = (exc.context_mark if at_opening else None) or exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = _inside(text, mark.line + 1, mark.column + 1) if mark else (1, 1)
         doc.problems.append(LoadProblem("Y001", line, col, message))
     except YAMLError as exc:  # reader errors: characters YAML does not allow
         doc.data = None
@@ -597,6 +604,10 @@ def read_bytes(path: str) -> tuple[bytes | None, str | None]:
         return None, _("cannot read the file: it is a folder (is its content readable?)")
     if not stat.S_ISREG(info.st_mode):
         return None, _("not a regular file (a device, pipe or socket); only plain files are checked")
+    target = _linked_out_of_repository(path)
+    if target is not None:
+        return None, _("a link to {target}, outside the repository; kpi-policies does not follow it "
+                       "(name the file itself on the command line to check it)").format(target=target)
     if info.st_size > MAX_FILE_BYTES:
         return None, _("the file is {size} MB; plan files larger than {limit} MB are not read").format(
             size=f"{info.st_size / 1048576:.0f}", limit=MAX_FILE_BYTES // 1048576)
@@ -610,6 +621,25 @@ def read_bytes(path: str) -> tuple[bytes | None, str | None]:
     return raw, None
 
 
+def _linked_out_of_repository(path: str) -> str | None:
+    """Where ``path`` really is, when a link (the file or a folder above it) leads out of the repository it sits in.
+
+    The repository is the nearest folder above the path as written holding
+    ``.git``; a path in no repository is never refused (the command line may
+    name any file), so a pull request cannot make a run read a file elsewhere
+    on the machine by committing a link.
+    """
+    written = os.path.abspath(path)
+    folder = os.path.dirname(written)
+    while not os.path.exists(os.path.join(folder, ".git")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    real, root = os.path.realpath(written), os.path.realpath(folder)
+    return None if os.path.commonpath([root, real]) == root else real
+
+
 def load_file(path: str) -> Document:
     """Read and parse one file; an unreadable, oversized or special file becomes a ``Y010`` problem."""
     raw, problem = read_bytes(path)
@@ -620,6 +650,21 @@ def load_file(path: str) -> Document:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _inside(text: str, line: int, column: int) -> tuple[int, int]:
+    """A 1-based position held inside the file's lines.
+
+    The C parser marks the end of a file without a final newline one line
+    past it (and both parsers mark the end of a file with one on the empty
+    line after it): such a mark moves to just after the last character.
+    """
+    lines = _LINE_BREAK.split(text)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    if line > len(lines):
+        line, column = len(lines), len(lines[-1]) + 1
+    return max(line, 1), max(1, min(column, len(lines[max(line, 1) - 1]) + 1))
 
 
 def _char_at(text: str, mark) -> str:
@@ -642,11 +687,12 @@ def _syntax_message(exc: MarkedYAMLError, text: str = "") -> tuple[str, bool]:
     """
     problem = _one_line(exc.problem or "invalid YAML")
     context = _one_line(exc.context or "")
-    gave_up = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+    gave_up = _inside(text, exc.problem_mark.line + 1, 1)[0] if exc.problem_mark is not None else None
     raw = f"{context}: {problem}" if context else problem
     hint, at_opening = None, False
     if "'\\t'" in problem or ("cannot start any token" in problem and _char_at(text, exc.problem_mark) == "\t"):
-        hint = _("a tab character: YAML indents with spaces, not tabs")
+        return (_("a tab character here: YAML indents with spaces only; replace the tab with spaces, "
+                  "2 per level, so this line lines up with the keys of its level"), False)
     elif "flow sequence" in context or "flow mapping" in context:
         hint = (_("the list opened with '[' here is not closed: add ']' at its end, or quote a value that holds ',' or ':'")
                 if "sequence" in context else

@@ -19,7 +19,8 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Direction = Literal["increase", "decrease", "maintain"]
-GoalType = Literal["sales_growth", "brand_awareness", "cost_efficiency", "customer_retention", "lead_generation"]
+Aggregation = Literal["total", "ytd", "average", "latest", "non_additive"]
+GoalType = str  # built in: kpi_policies.catalog.BUILTIN_GOAL_TYPES; a policy adds its own
 
 
 class _Model(BaseModel):
@@ -56,6 +57,16 @@ class Metadata(StrategyMetadata):
     strategy: Optional[str] = None
 
 
+class Measure(_Model):
+    """How a strategy goal is measured across the plans serving it: metric, baseline, target, deadline."""
+
+    metric: Optional[str] = None
+    unit: Optional[str] = None
+    baseline: Optional[float] = None
+    target: Optional[float] = None
+    due: Optional[dt.date] = None
+
+
 class Goal(_Model):
     """A business goal (docs/domain.md, "How a good plan is built", step 1)."""
 
@@ -63,6 +74,7 @@ class Goal(_Model):
     title: Optional[str] = None
     type: Optional[GoalType] = None
     description: Optional[str] = None
+    measure: Optional[Measure] = None
 
 
 class Objective(_Model):
@@ -78,16 +90,32 @@ class Baseline(_Model):
     """The value a target is compared with, in the KPI's unit, and when it was measured."""
 
     value: Optional[float] = None
-    period: Optional[Union[int, str]] = None
+    period: Optional[Union[int, str, dict]] = None
     source: Optional[str] = None
 
 
+class Milestone(_Model):
+    """A target to date: the value due by a day (cumulative for totals, a level for averages and latest values)."""
+
+    due: Optional[dt.date] = None
+    value: Optional[float] = None
+
+
+class Phasing(_Model):
+    """How a target spreads over its window: milestones, or seasonal shares per month or quarter (default linear)."""
+
+    milestones: list[Milestone] = Field(default_factory=list)
+    profile: list[float] = Field(default_factory=list)
+
+
 class Target(_Model):
-    """The value to reach, in the KPI's unit, its deadline and an optional justification."""
+    """The value to reach, in the KPI's unit, its deadline, window, phasing and an optional justification."""
 
     value: Optional[float] = None
     due: Optional[dt.date] = None
     justification: Optional[str] = None
+    window: Optional[Union[int, str, dict]] = None
+    phasing: Optional[Phasing] = None
 
 
 class Measurement(_Model):
@@ -104,6 +132,7 @@ class ReviewEntry(_Model):
     date: Optional[dt.date] = None
     actual: Optional[float] = None
     note: Optional[str] = None
+    period: Optional[str] = None
 
 
 class Review(_Model):
@@ -112,6 +141,15 @@ class Review(_Model):
     cadence: Optional[str] = None
     reviewer: Optional[str] = None
     log: list[ReviewEntry] = Field(default_factory=list)
+
+
+class ActiveWindow(_Model):
+    """When a KPI is tracked (``from`` and ``to``, both inclusive)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    from_: Optional[dt.date] = Field(None, alias="from")
+    to: Optional[dt.date] = None
 
 
 class Kpi(_Model):
@@ -125,9 +163,14 @@ class Kpi(_Model):
     metric: Optional[str] = None
     unit: Optional[str] = None
     direction: Optional[Direction] = None
+    aggregation: Optional[Aggregation] = None
+    active: Optional[ActiveWindow] = None
     baseline: Optional[Baseline] = None
     target: Optional[Target] = None
     drivers: list[str] = Field(default_factory=list)
+    formula: Optional[str] = None
+    contributes_to: Optional[str] = None
+    weight: Optional[float] = None
     measurement: Optional[Measurement] = None
     review: Optional[Review] = None
 
@@ -144,6 +187,24 @@ class Initiative(_Model):
     description: Optional[str] = None
 
 
+class Approval(_Model):
+    """Who approved the plan and when (ISO 9001:2015 7.5.3)."""
+
+    approved_by: Optional[str] = None
+    approved_on: Optional[dt.date] = None
+    reference: Optional[str] = None
+
+
+class Revision(_Model):
+    """One entry of the change log: the day, the ids it covers, the reason and the approver (ISO 9001:2015 6.3)."""
+
+    date: Optional[dt.date] = None
+    covers: list[str] = Field(default_factory=list)
+    reason: Optional[str] = None
+    approved_by: Optional[str] = None
+    reference: Optional[str] = None
+
+
 class KpiPlan(_Model):
     """``kind: KpiPlan``: a department's KPI plan for a period."""
 
@@ -152,6 +213,8 @@ class KpiPlan(_Model):
     objectives: list[Objective] = Field(default_factory=list)
     kpis: list[Kpi] = Field(default_factory=list)
     initiatives: list[Initiative] = Field(default_factory=list)
+    approval: Optional[Approval] = None
+    revisions: list[Revision] = Field(default_factory=list)
 
 
 class Strategy(_Model):

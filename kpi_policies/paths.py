@@ -24,7 +24,17 @@ def uri_of(path: str, root: str) -> str:
 
 
 def workspace_root() -> str:
-    """The repository root reports are relative to: ``$GITHUB_WORKSPACE``, else the git root of the working folder."""
+    """The repository root reports are relative to.
+
+    The git root of the working folder (the command line moves there before a
+    run); without one, ``$GITHUB_WORKSPACE``, else the working folder. A
+    repository checked out in a subfolder of ``$GITHUB_WORKSPACE`` is thus
+    still its own root.
+    """
     from kpi_policies.index import repository_root
 
-    return os.environ.get("GITHUB_WORKSPACE") or repository_root(os.getcwd())
+    cwd = os.getcwd()
+    root = repository_root(cwd)
+    if os.path.exists(os.path.join(root, ".git")):
+        return root
+    return os.environ.get("GITHUB_WORKSPACE") or cwd

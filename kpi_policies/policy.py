@@ -2,10 +2,13 @@
 
 A pack may ``extends:`` other packs, by path (relative to the pack) or by the
 name of a built-in pack (``recommended``: ``rules/default.yaml``, ``strict``:
-``rules/strict.yaml``). Parents apply first, then the pack itself:
+``rules/strict.yaml``, ``vietnam``: ``rules/vietnam.yaml``, the channels
+Vietnamese teams measure on). Parents apply first, then the pack itself:
 
 - ``tools`` and ``metrics`` add to the registry of approved tools and to the
   metric catalog (an entry with the same id replaces the inherited one);
+- ``goal_types`` add business goal types to the built-in ones (market share,
+  profitability, customer satisfaction and the five of the method);
 - ``select`` (rule ids or family prefixes; replaces the parent's) and
   ``ignore`` (adds to the parent's) choose the rules, as in Ruff;
 - ``rules`` set per rule ``severity``, ``enabled``, ``enforcement``
@@ -29,16 +32,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, Field
 
+from kpi_policies.globs import GlobError, check as check_globs, glob_match, match_any  # noqa: F401  (glob_match kept for plugins)
 from kpi_policies.resources import data_dir
+from kpi_policies.selectors import any_matches
 from kpi_policies.result import Severity
 
-BUILTIN_PACKS = {"recommended": "default.yaml", "strict": "strict.yaml"}
+BUILTIN_PACKS = {"recommended": "default.yaml", "strict": "strict.yaml", "vietnam": "vietnam.yaml"}
 
 
 class PolicyError(Exception):
@@ -57,6 +61,20 @@ class Tool(BaseModel):
     id: str
     name: str
     measures: list[str] = Field(default_factory=list)
+
+
+class GoalType(BaseModel):
+    """A business goal type a policy adds (``goal_types:``).
+
+    Attributes:
+        id: Id used in ``goals[].type`` and in metrics' ``goal_types``.
+        name: Display name.
+        name_vi: Vietnamese name.
+    """
+
+    id: str
+    name: str
+    name_vi: Optional[str] = None
 
 
 class RuleSetting(BaseModel):
@@ -120,7 +138,9 @@ class Policy:
         id: Id of the pack applied last.
         sources: Pack files read, parents first.
         tools: Approved measurement tools by id.
+        goal_types: Business goal types the policy adds to the built-in ones, by id.
         metrics: Metrics added to the catalog, as plain data (validated by the catalog).
+        relations: Relations added to the catalog's, as plain data (rule family DR).
         base: The top-level layer (selection and rule settings).
         overrides: Path-glob layers, in order.
         suppressions: Waivers written in the policy.
@@ -133,6 +153,8 @@ class Policy:
     sources: list[str] = field(default_factory=list)
     tools: dict[str, Tool] = field(default_factory=dict)
     metrics: dict[str, dict] = field(default_factory=dict)
+    relations: list[dict] = field(default_factory=list)
+    goal_types: dict[str, GoalType] = field(default_factory=dict)
     base: Layer = field(default_factory=Layer)
     overrides: list[Layer] = field(default_factory=list)
     suppressions: list[PolicySuppression] = field(default_factory=list)
@@ -145,12 +167,22 @@ class Policy:
         """Top-level rule settings by rule id."""
         return self.base.rules
 
+    def known_goal_types(self) -> dict[str, tuple[str, str | None]]:
+        """Goal type id -> (name, Vietnamese name): the built-in types, then the policy's."""
+        from kpi_policies.catalog import BUILTIN_GOAL_TYPES
+
+        out: dict[str, tuple[str, str | None]] = dict(BUILTIN_GOAL_TYPES)
+        out.update({k: (v.name, v.name_vi) for k, v in self.goal_types.items()})
+        return out
+
     @property
     def digest(self) -> str:
         """sha256 (hex) of the effective settings: changes whenever the policy does."""
         blob = json.dumps({
             "tools": {k: v.model_dump() for k, v in sorted(self.tools.items())},
             "metrics": self.metrics,
+            "relations": self.relations,
+            **({"goal_types": {k: v.model_dump() for k, v in sorted(self.goal_types.items())}} if self.goal_types else {}),
             "layers": [_layer_dump(layer) for layer in [self.base, *self.overrides]],
             "suppressions": [s.__dict__ for s in self.suppressions],
             "plugins": sorted(self.plugins),
@@ -175,15 +207,19 @@ class Policy:
         if file is None:
             return [self.base]
         candidates = _match_forms(file)
-        return [self.base] + [o for o in self.overrides if any(glob_match(g, c) for g in o.files for c in candidates)]
+        return [self.base] + [o for o in self.overrides if any(match_any(o.files, c) for c in candidates)]
 
     def view(self, rule, file: str | None = None) -> RuleView:
         """The effective settings of ``rule`` (a Rule class) for ``file``."""
+        return self.view_layers(rule, self.layers_for(file))
+
+    def view_layers(self, rule, layers: list[Layer]) -> RuleView:
+        """The settings of ``rule`` that ``layers`` give, applied in order (the one place settings are merged)."""
         enabled = True
         severity = rule.severity
         enforcement = "enforce"
         params: dict = {}
-        for layer in self.layers_for(file):
+        for layer in layers:
             if layer is self.base and layer.select:
                 enabled = _matches(rule.id, layer.select)
             elif _matches(rule.id, layer.select):
@@ -207,25 +243,7 @@ def _layer_dump(layer: Layer) -> dict:
 
 def _matches(rule_id: str, patterns: list[str]) -> bool:
     """True when a pattern is ``ALL``, the rule id, its family (``FE``) or a partial id (``FE00``)."""
-    return any(p == "ALL" or (rule_id.startswith(p) and (p == rule_id or rule_id[len(p)].isdigit() or p[-1].isdigit()))
-               for p in patterns)
-
-
-def glob_match(pattern: str, path: str) -> bool:
-    """Match a ``/``-separated path against a glob where ``**`` spans folders and ``*`` does not."""
-    regex, i = "", 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            regex, i = regex + "(?:.*/)?", i + 3
-        elif pattern.startswith("**", i):
-            regex, i = regex + ".*", i + 2
-        elif pattern[i] == "*":
-            regex, i = regex + "[^/]*", i + 1
-        elif pattern[i] == "?":
-            regex, i = regex + "[^/]", i + 1
-        else:
-            regex, i = regex + re.escape(pattern[i]), i + 1
-    return re.fullmatch(regex, path) is not None
+    return any_matches(patterns, rule_id)
 
 
 def _match_forms(file: str) -> list[str]:
@@ -279,6 +297,17 @@ def _resolve(name: str, base_dir: str | None) -> str:
     return os.path.normpath(os.path.join(base_dir or os.getcwd(), name))
 
 
+def _outside_repository(target: str, pack: str) -> bool:
+    """True when ``pack`` lies in a git repository and ``target`` (links followed) does not: a pull request's
+    pack cannot make a run read a file elsewhere on the machine."""
+    from kpi_policies.index import repository_root
+
+    root = os.path.realpath(repository_root(pack))
+    if not os.path.exists(os.path.join(root, ".git")):
+        return False
+    return os.path.commonpath([root, os.path.realpath(target)]) != root
+
+
 def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_extends: list[str]) -> None:
     real = os.path.realpath(path)
     if real in chain:
@@ -294,16 +323,31 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
             line, col = doc.locate(("extends", i) if isinstance(pack.get("extends"), list) else ("extends",))
             known = ", ".join(BUILTIN_PACKS)
             raise PolicyError(f"{path}:{line}:{col}: extends '{parent}', which is neither a file nor a built-in pack ({known})")
+        if parent not in BUILTIN_PACKS and _outside_repository(target, real):
+            line, col = doc.locate(("extends", i) if isinstance(pack.get("extends"), list) else ("extends",))
+            raise PolicyError(f"{path}:{line}:{col}: extends '{parent}', which is outside the repository of this pack; "
+                              f"a pack may extend only files of its repository or a built-in pack")
         _apply_pack(policy, target, chain + (real,), [])
     policy.sources.append(path)
     for i, tool in enumerate(pack.get("tools", [])):
         policy.tools[tool["id"]] = Tool.model_validate(tool)
         policy.origins[("tools", tool["id"])] = (path, doc, ("tools", i))
+    for i, goal_type in enumerate(pack.get("goal_types", [])):
+        policy.goal_types[goal_type["id"]] = GoalType.model_validate(goal_type)
+        policy.origins[("goal_types", goal_type["id"])] = (path, doc, ("goal_types", i))
     for i, metric in enumerate(pack.get("metrics", [])):
         policy.metrics[metric["id"]] = metric
         policy.origins[("metrics", metric["id"])] = (path, doc, ("metrics", i))
+    for i, relation in enumerate(pack.get("relations", [])):
+        policy.relations = [r for r in policy.relations if r["id"] != relation["id"]] + [relation]
+        policy.origins[("relations", relation["id"])] = (path, doc, ("relations", i))
     _merge_layer(policy.base, _layer(pack, path, doc, (), policy))
     for i, override in enumerate(pack.get("overrides", [])):
+        try:
+            check_globs(override["files"])
+        except GlobError as exc:
+            line, col = doc.locate(("overrides", i, "files"))
+            raise PolicyError(f"{path}:{line}:{col}: {exc}") from None
         policy.overrides.append(_layer(override, path, doc, ("overrides", i), policy, files=override["files"]))
     for i, s in enumerate(pack.get("suppressions", [])):
         line, col = doc.locate(("suppressions", i))
@@ -320,7 +364,10 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
 def load_policy(path: str | None = None) -> Policy:
     """The built-in ``recommended`` pack, or the pack ``path`` (a file or a built-in name) with everything it extends.
 
-    A pack file that does not say ``extends:`` extends ``recommended``.
+    A pack file that does not say ``extends:`` extends ``recommended``. A
+    bare built-in name (``strict``) is always the built-in pack, whatever
+    files the working folder holds: a file or folder of that name needs a path
+    (``./strict``), so a pull request cannot replace a built-in pack.
 
     Raises:
         PolicyError: when a pack cannot be read, does not fit
@@ -330,8 +377,28 @@ def load_policy(path: str | None = None) -> Policy:
     builtin = str(data_dir("rules") / BUILTIN_PACKS["recommended"])
     if path is None:
         _apply_pack(policy, builtin, (), [])
-    elif path in BUILTIN_PACKS and not os.path.exists(path):
+    elif path in BUILTIN_PACKS:  # a bare name is always the built-in pack: a file named `strict` needs ./strict
         _apply_pack(policy, _resolve(path, None), (), [])
     else:
         _apply_pack(policy, path, (), ["recommended"])
+    _check_relations(policy)
     return policy
+
+
+def _check_relations(policy: Policy) -> None:
+    """Refuse a relation whose formula cannot be read or names no metric (it is never run as code)."""
+    if not policy.relations:
+        return
+    from kpi_policies.catalog import builtin_catalog
+    from kpi_policies.formula import FormulaError, names, parse
+
+    metrics = set(builtin_catalog().metrics) | set(policy.metrics)
+    for relation in policy.relations:
+        where = policy.where("relations", relation["id"], "formula")
+        try:
+            tree = parse(relation["formula"])
+        except FormulaError as exc:
+            raise PolicyError(f"{where}: relation {relation['id']}: column {exc.column} of the formula: {exc.message}") from None
+        for name in [relation["metric"], *names(tree)]:
+            if name not in metrics:
+                raise PolicyError(f"{where}: relation {relation['id']} names '{name}', which is not a metric of the catalog")

@@ -145,11 +145,11 @@ def validate(data: Any) -> tuple[str | None, list[SchemaError]]:
             errors.append(SchemaError(("kind",), _("unknown kind {found}: expected one of {kinds}").format(found=_show(kind), kinds=known) + did_you_mean(kind, SCHEMA_FILES),
                                       rule_id="S002"))
         return None, errors
-    if errors:
-        return kind, errors
+    if errors:  # an unsupported apiVersion is said once; every other error and the rules still show
+        data = {**data, "apiVersion": API_VERSION}
     fast = fast_validator_for(kind)
     if fast is not None and fast.is_valid(data):
-        return kind, []
+        return kind, errors
     seen: set[SchemaError] = set()
     for error in sorted(iter_errors(validator_for(kind), data), key=lambda e: [str(p) for p in e.absolute_path]):
         for explained in _explain(error, data):
@@ -226,6 +226,11 @@ def prune(data: Any, errors: list[SchemaError]) -> Any:
                 parent = parent[step]
             last = error.path[-1]
             if isinstance(parent, dict):
+                if error.rule_id == "S003" and isinstance(last, str) and last.strip().isdigit():
+                    # {value: 2,5}: the number before the comma is only part of the number written
+                    before = _key_before(parent, last)
+                    if before is not None and isinstance(parent[before], int) and not isinstance(parent[before], bool):
+                        parent.pop(before, None)
                 parent.pop(last, None)
             elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
                 parent[last] = None
@@ -292,13 +297,75 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _split_hint(key: str) -> str:
-    """A hint for keys that come from a value split at a comma inside ``{...}``."""
-    if key.strip().isdigit():
-        return _(" (a number written with a thousands separator, like 585,000, is split at the comma: write 585000)")
-    if " " in key.strip():
+def _at(root: Any, path: tuple) -> Any:
+    """The value at ``path`` in ``root``, or ``None``."""
+    node = root
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _resolve(schema: dict, root: Any) -> dict:
+    """Follow a local ``$ref`` of the document kind's bundled schema."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    kind = root.get("kind") if isinstance(root, dict) else None
+    if not isinstance(ref, str) or not ref.startswith("#/") or kind not in SCHEMA_FILES:
+        return schema if isinstance(schema, dict) else {}
+    node: Any = load_schema(SCHEMA_FILES[kind])
+    for part in ref[2:].split("/"):
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, dict) else {}
+
+
+def _empty_owner(schema: dict, value: dict, key: str, root: Any) -> str | None:
+    """The empty sibling of ``key`` that ``key`` belongs under (an indentation slip), or ``None``."""
+    for name, sub in schema.get("properties", {}).items():
+        if name in value and value[name] is None and key in _resolve(sub, root).get("properties", {}):
+            return name
+    return None
+
+
+def _split_hint(key: str, mapping: Any = None) -> str:
+    """A hint for keys that come from a value split at a comma inside ``{...}``.
+
+    ``{value: 2,5}`` reads as ``value: 2`` and a key ``5``: a decimal comma,
+    meant as 2.5. ``{value: 585,000}`` may be a thousands separator (585000)
+    or a Vietnamese decimal comma (585.0), so both readings are shown.
+    """
+    digits = key.strip()
+    if digits.isdigit():
+        before = _value_before(mapping, key)
+        whole = str(before) if isinstance(before, int) and not isinstance(before, bool) else None
+        if whole is None:
+            return _(" (a number written with a comma is split at the comma inside {...}: write it without separators, with a dot for decimals)")
+        decimal = f"{whole}.{digits}".rstrip("0").rstrip(".") if len(digits) == 3 else f"{whole}.{digits}"
+        if len(digits) == 3:
+            return _(" (the number {whole},{digits} is split at the comma: write {whole}{digits} if the comma separates "
+                     "thousands, or {decimal} if it is a decimal comma)").format(whole=whole, digits=digits, decimal=decimal)
+        return _(" (the number {whole},{digits} is split at the comma: a decimal comma, so write {decimal}; YAML uses a dot for decimals)").format(
+            whole=whole, digits=digits, decimal=decimal)
+    if " " in digits:
         return _(" (a comma inside an unquoted value in {...} splits it: quote the value)")
     return ""
+
+
+def _key_before(mapping: dict, key: str) -> Any:
+    """The key written just before ``key`` in ``mapping``, or ``None``."""
+    keys = list(mapping)
+    i = keys.index(key) if key in keys else -1
+    return keys[i - 1] if i > 0 else None
+
+
+def _value_before(mapping: Any, key: str) -> Any:
+    """The value of the key written just before ``key`` in ``mapping`` (the whole part of a split number)."""
+    if not isinstance(mapping, dict):
+        return None
+    keys = list(mapping)
+    i = keys.index(key) if key in keys else -1
+    return mapping[keys[i - 1]] if i > 0 else None
 
 
 _TYPE_NAMES = {"object": N_("a mapping"), "array": N_("a list"), "string": N_("a text"), "number": N_("a number"),
@@ -317,16 +384,40 @@ def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[Sche
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         extras = [k for k in value if k not in allowed and not k.startswith("x-")] if isinstance(value, dict) else []
-        return [
-            SchemaError(path + (k,), _("unknown key '{key}' in {where}").format(key=k, where=where) + did_you_mean(k, allowed)
-                        + _("; allowed: {keys}").format(keys=", ".join(allowed)) + _split_hint(k),
-                        on_key=True, rule_id="S003")
-            for k in extras
-        ]
+        out = []
+        for k in extras:
+            owner = _empty_owner(error.schema, value, k, root)
+            if owner:
+                out.append(SchemaError(path + (k,), _("'{key}' in {where} belongs under `{owner}:`, which is empty: "
+                                                      "indent this line under `{owner}:` (2 more spaces than `{owner}:`)").format(
+                                                          key=k, where=where, owner=owner),
+                                       on_key=True, rule_id="S003"))
+            else:
+                out.append(SchemaError(path + (k,), _("unknown key '{key}' in {where}").format(key=k, where=where) + did_you_mean(k, allowed)
+                                       + _("; allowed: {keys}").format(keys=", ".join(allowed)) + _split_hint(k, value),
+                                       on_key=True, rule_id="S003"))
+        return out
     if kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         names = _(" or ").join(_(_TYPE_NAMES.get(t, t)) for t in wanted)
-        return [SchemaError(path, _("{where} must be {names}, not {found}").format(where=where, names=names, found=_show(value)))]
+        if value is None and "array" in wanted and "object" not in wanted and path and isinstance(path[-1], str):
+            return [SchemaError(path, _("{where} is empty: write its items on the lines below `{key}:`, indented under it, "
+                                        "each starting with '- ' (or `{key}: []` for none yet)").format(where=where, key=path[-1]))]
+        if value is None and "object" in wanted and path and isinstance(path[-1], str):
+            from kpi_policies.authoring import empty_parent
+
+            beside = empty_parent(_at(root, path[:-1]), path[-1], set(error.schema.get("properties", {})))
+            lines = ""
+            if beside:
+                lines = (_(" ({keys} is written beside it)") if len(beside) == 1 else _(" ({keys} are written beside it)")).format(keys=", ".join(beside))
+            return [SchemaError(path, _("{where} is empty: the lines below `{key}:` must be indented under it{lines}, "
+                                        "2 more spaces than `{key}:`").format(where=where, key=path[-1], lines=lines))]
+        hint = ""
+        if "number" in wanted or "integer" in wanted:
+            from kpi_policies.authoring import number_hint
+
+            hint = number_hint(value, path, root)
+        return [SchemaError(path, _("{where} must be {names}, not {found}").format(where=where, names=names, found=_show(value)) + hint)]
     if kind == "enum":
         options = ", ".join(str(o) for o in error.validator_value)
         return [SchemaError(path, _("{where} is {found}, not one of: {options}").format(where=where, found=_show(value), options=options)
@@ -334,10 +425,17 @@ def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[Sche
     if kind == "const":
         return [SchemaError(path, _("{where} must be {wanted}, not {found}").format(where=where, wanted=repr(error.validator_value), found=_show(value)))]
     if kind == "format" and error.validator_value == "date":
-        return [SchemaError(path, _("{where} is {found}, not a real date in the form YYYY-MM-DD").format(where=where, found=_show(value)))]
+        from kpi_policies.authoring import date_hint
+
+        return [SchemaError(path, _("{where} is {found}, not a real date in the form YYYY-MM-DD").format(where=where, found=_show(value)) + date_hint(value))]
     if kind == "pattern":
+        hint = ""
+        if path and path[-1] == "metric":
+            from kpi_policies.authoring import metric_hint
+
+            hint = metric_hint(value)
         return [SchemaError(path, _("{where} {found} is not a valid id: use letters, digits, '.', '_' or '-', starting with a letter or digit").format(
-            where=where, found=_show(value)))]
+            where=where, found=_show(value)) + hint)]
     if kind == "minLength":
         return [SchemaError(path, _("{where} must not be empty").format(where=where))]
     if kind == "maxLength":

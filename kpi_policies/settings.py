@@ -5,7 +5,10 @@ built-in pack name), ``paths`` (checked when none are named; default
 ``plans``), ``exclude`` (globs relative to the repository root) and
 ``baseline`` and ``lang`` (``en`` or ``vi``, the language of messages and
 reports). Command-line options win over the configuration; every value
-remembers where it came from (``kpi-policies config --show``).
+remembers where it came from (``kpi-policies config --show``). Paths in the
+configuration must resolve (links followed) inside the repository: a pull
+request cannot make a run read a file elsewhere on the machine by editing the
+configuration; a path named on the command line may point anywhere.
 """
 
 from __future__ import annotations
@@ -77,13 +80,26 @@ def _read_toml(path: Path) -> dict:
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    section = dict(data.get("tool", {}).get("kpi-policies", {}))
-    _, errors = validate({"apiVersion": "kpi-policies/v1", "kind": "Config", **section})
+    except (ValueError, RecursionError, OSError) as exc:  # TOMLDecodeError, UnicodeDecodeError, integers of 4300+ digits
+        what = "nested too deeply" if isinstance(exc, RecursionError) else " ".join(str(exc).split())[:300]
+        raise ConfigError(f"{path}: cannot read it as TOML: {what}") from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table ([tool.kpi-policies]), not {_toml_kind(tool)}")
+    section = tool.get("kpi-policies", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.kpi-policies] must be a table of settings, not {_toml_kind(section)}")
+    try:
+        _, errors = validate({**section, "apiVersion": "kpi-policies/v1", "kind": "Config"})
+    except (RecursionError, ValueError, TypeError, OverflowError):
+        raise ConfigError(f"{path}: [tool.kpi-policies] has values kpi-policies cannot read (too deep or too large)") from None
     if errors:
-        raise ConfigError(f"{path}: [tool.kpi-policies] {errors[0].message}")
+        raise ConfigError(f"{path}: [tool.kpi-policies] {' '.join(errors[0].message.split())[:300]}")
     return section
+
+
+def _toml_kind(value) -> str:
+    return {list: "an array", str: "a text", bool: "true or false", int: "a number", float: "a number"}.get(type(value), "a value")
 
 
 def load_settings(cwd: str | None = None) -> Settings:
@@ -108,20 +124,32 @@ def load_settings(cwd: str | None = None) -> Settings:
     settings.root = str(path.parent)
     base = path.parent
 
-    def rel(p: str) -> str:
+    repo = os.path.realpath(root)
+
+    def rel(p: str, key: str = "paths") -> str:
+        target = os.path.realpath(base / p)
+        if os.path.commonpath([repo, target]) != repo:
+            raise ConfigError(f"{label}: {key}: {p} is outside the repository ({repo}); the configuration may only "
+                              f"name files inside it (name it on the command line to use it anyway)")
         return os.path.relpath(base / p, here)
 
     if "policy" in data:
-        settings.policy = data["policy"] if data["policy"] in BUILTIN_PACKS else rel(data["policy"])
+        settings.policy = data["policy"] if data["policy"] in BUILTIN_PACKS else rel(data["policy"], "policy")
         settings.sources["policy"] = label
     if "paths" in data:
         settings.paths = [rel(p) for p in data["paths"]]
         settings.sources["paths"] = label
     if "exclude" in data:
+        from kpi_policies.globs import GlobError, check as check_globs
+
+        try:
+            check_globs(data["exclude"])
+        except GlobError as exc:
+            raise ConfigError(f"{label}: exclude: {exc}") from None
         settings.exclude = list(data["exclude"])
         settings.sources["exclude"] = label
     if "baseline" in data:
-        settings.baseline = rel(data["baseline"])
+        settings.baseline = rel(data["baseline"], "baseline")
         settings.sources["baseline"] = label
     if "lang" in data:
         settings.lang = data["lang"]

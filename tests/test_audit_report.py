@@ -20,10 +20,9 @@ import pytest
 
 from kpi_policies import __version__
 from kpi_policies.audit.register import EXPIRY_WARNING_DAYS
-from kpi_policies.audit.progress import progress_share
 from kpi_policies.rules.registry import get_rule
 
-from conftest import ROOT, run_cli, shared
+from conftest import ROOT, replace, run_cli, shared
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 AS_OF = "2027-04-10"
@@ -39,10 +38,11 @@ WAIVER = '# kpi-policies: ignore[FE005] reason="New bundles priced in; approved 
 def shop_plan() -> str:
     """The compliant shop plan with three changes: a hostile title, an unapproved tool (MT002), and a waived FE005."""
     text = (FIXTURES / "shop-marketing-2027.yaml").read_text(encoding="utf-8")
-    text = text.replace("title: Online shop marketing 2027", f'title: "{HOSTILE_TITLE}"')
-    text = text.replace("tool: crm, source: CRM monthly revenue report", "tool: my-spreadsheet, source: CRM monthly revenue report")
+    text = replace(text, {"title: Online shop marketing 2027": f'title: "{HOSTILE_TITLE}"'})
+    text = replace(text, {"tool: crm, source: CRM monthly revenue report": "tool: my-spreadsheet, source: CRM monthly revenue report"})
     aov = f"""  - id: KPI-AOV
     name: '{HOSTILE_NAME}'
+    owner: head-of-marketing
     objective: OBJ-REVENUE
     metric: average_order_value
     unit: VND
@@ -59,7 +59,7 @@ def shop_plan() -> str:
         - {{date: 2027-03-31, actual: 650000}}
 initiatives:
 """
-    return text.replace("initiatives:\n", aov)
+    return replace(text, {"initiatives:\n": aov})
 
 
 def git(repo: Path, *args: str) -> str:
@@ -80,12 +80,18 @@ def make_audited_repo(root: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def repo(tmp_path):
-    """The audited repository (skips when git is not installed)."""
+@pytest.fixture(scope="module")
+def audited_repo(tmp_path_factory) -> Path:
+    """The audited repository, made once (skips when git is not installed); tests work on copies."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    return make_audited_repo(tmp_path / "repo")
+    return make_audited_repo(tmp_path_factory.mktemp("audited") / "repo")
+
+
+@pytest.fixture
+def repo(tmp_path, audited_repo):
+    """A fresh copy of the audited repository, history included."""
+    return Path(shutil.copytree(audited_repo, tmp_path / "repo", symlinks=True))
 
 
 def report(repo: Path, *args: str, fmt: str = "json"):
@@ -233,7 +239,7 @@ def test_suppression_register_names_who_waived_why_until_when_and_flags_expiry(r
 
 def test_a_waiver_far_from_expiry_is_not_flagged_and_an_uncommitted_one_has_no_author(repo):
     path = repo / "plans" / "shop-marketing-2027.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("until=2027-04-30", "until=2027-09-30"), encoding="utf-8")
+    path.write_text(replace(path.read_text(encoding="utf-8"), {"until=2027-04-30": "until=2027-09-30"}), encoding="utf-8")
     (entry,) = report_json(repo)["suppressions"]
     assert entry["expires_in_days"] == 173 and entry["expiring_soon"] is False
     assert entry["waived_by"] is None and "not committed yet" in entry["waived_by_note"]
@@ -259,27 +265,25 @@ def test_policy_waivers_are_blamed_on_their_line_in_the_policy(repo):
 
 # --- KPI progress and goal tree ----------------------------------------------
 
-def test_progress_share_is_the_way_from_baseline_to_target_for_increase_and_decrease():
-    assert progress_share(500000, 800000, 650000) == 0.5
-    assert progress_share(4.8, 4.2, 4.6) == pytest.approx(1 / 3, abs=1e-4)
-    assert progress_share(4.8, 4.2, 5.1) == pytest.approx(-0.5)
-    assert progress_share(100, 120, 130) == 1.5
-    assert progress_share(100, 100, 130) is None and progress_share(None, 120, 130) is None
-
-
-def test_report_shows_each_kpis_progress_for_increase_and_decrease_kpis(repo):
+def test_report_shows_each_kpis_attainment_target_to_date_forecast_and_status(repo):
     data = report_json(repo)
     aov = next(k for k in document(data, "shop-marketing-2027.yaml")["kpis"] if k["id"] == "KPI-AOV")
-    assert aov["direction"] == "increase" and aov["share"] == 0.5 and aov["status"] == "on_track"
+    # a latest value (the catalog's default for average order value): 650,000 of 800,000
+    assert aov["aggregation"] == "latest" and aov["aggregation_source"] == "catalog"
+    assert aov["attainment"] == 0.8125 and aov["actual_to_date"] == 650000 and aov["actual_through"] == "2027-03-31"
+    # on the straight path from 500,000 (2027-01-01) to 800,000 (2027-12-31), 573,352 was due by 2027-03-31
+    assert aov["target_to_date"] == pytest.approx(500000 + 300000 * 89 / 364, abs=1)
+    assert aov["forecast"] > 800000 and aov["status"] == "on_track"
     assert aov["baseline"] == {"value": 500000, "period": "2026"}
     assert aov["target"] == {"value": 800000, "due": "2027-12-31"}
     assert aov["latest"] == {"date": "2027-03-31", "actual": 650000} and len(aov["reviews"]) == 2
     churn = next(k for k in document(data, "retention-2027.yaml")["kpis"] if k["id"] == "KPI-CHURN")
-    assert churn["direction"] == "decrease" and churn["share"] == pytest.approx(0.3333, abs=1e-4)
-    assert churn["expected_share"] == pytest.approx(89 / 364, abs=1e-4) and churn["status"] == "on_track"
+    assert churn["direction"] == "decrease" and churn["attainment"] == pytest.approx(4.2 / 4.6, abs=1e-4)
+    assert churn["status"] in ("on_track", "at_risk", "off_track")
+    assert data["summary"]["kpi_statuses"]["on_track"] >= 1
     _, html, _ = report(repo, fmt="html")
-    assert "<strong>50%</strong> of the way from baseline to target" in html
-    assert "<strong>33%</strong> of the way from baseline to target" in html
+    assert "<strong>81%</strong> of the target attained" in html
+    assert "of the way from baseline to target" not in html
 
 
 def test_goal_tree_links_goals_objectives_kpis_drivers_and_initiatives_and_marks_findings(repo):
@@ -360,7 +364,8 @@ def test_markdown_is_a_short_summary(repo):
     assert code == 0 and markdown.startswith("## KPI plan audit report: failed\n")
     assert data["evidence"]["policy"]["digest"] in markdown
     assert "| `plans/shop-marketing-2027.yaml` | KpiPlan |" in markdown
-    assert "| `KPI-AOV` " in markdown and "| 50% | on track |" in markdown
+    assert "| `KPI-AOV` " in markdown and "| latest | 650,000 VND |" in markdown and "| 81% | 1," in markdown
+    assert "on track |" in markdown and "KPIs: " in markdown
     assert "`MT002`" in markdown and len(markdown) < len(report(repo, fmt="html")[1]) / 4
 
 
@@ -395,7 +400,7 @@ def test_json_report_of_this_repository_and_of_real_gitlab_input_is_valid(tmp_pa
     data = json.loads(proc.stdout)
     assert _errors(data) == []
     doc = data["documents"][0]
-    assert doc["counts"]["error"] > 50 and all(k["status"] == "unknown" for k in doc["kpis"])
+    assert doc["counts"]["error"] > 50 and all(k["status"] == "no_data" for k in doc["kpis"])
     assert {n["key"] for n in doc["tree"]["nodes"] if n["placeholder"]} == {"goal:?none", "objective:?none"}
 
 
@@ -460,4 +465,4 @@ def test_broken_files_get_a_report_too(tmp_path):
     assert data["evidence"]["files"][1]["sha256"] == hashlib.sha256(b"title: \x80\x81 garbage\n").hexdigest()
     odd = kinds["plans/d-odd.yaml"]
     (kpi,) = odd["kpis"]
-    assert kpi["baseline"] is None and kpi["status"] == "unknown" and kpi["reviews"][0]["actual"] == 3
+    assert kpi["baseline"] is None and kpi["status"] in ("no_data", "not_started") and kpi["reviews"][0]["actual"] == 3

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ import pytest
 from kpi_policies import __version__
 from kpi_policies.rules.examples import REFERENCE_PLAN
 
-from conftest import check_json, run_cli
+from conftest import check_json, replace, run_cli, run_process
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 AS_OF = ["--as-of", "2027-04-10"]
@@ -33,7 +36,7 @@ def test_clean_plans_exit_zero_with_a_summary(workspace):
 
 
 def test_no_path_checks_the_repository_plans_folder(workspace):
-    (workspace / "plans" / "broken.yaml").write_text(REFERENCE_PLAN.replace("direction: increase", "direction: decrease", 1))
+    (workspace / "plans" / "broken.yaml").write_text(replace(REFERENCE_PLAN, {"direction: increase": "direction: decrease"}, 1))
     sub = workspace / "plans"
     for cwd in (workspace, sub):
         proc = run_cli("check", *AS_OF, cwd=cwd)
@@ -43,7 +46,7 @@ def test_no_path_checks_the_repository_plans_folder(workspace):
 
 def test_text_format_is_path_line_col_rule_severity_message(workspace):
     bad = workspace / "plans" / "bad.yaml"
-    bad.write_text(REFERENCE_PLAN.replace("tool: crm", "tool: my-spreadsheet"))
+    bad.write_text(replace(REFERENCE_PLAN, {"tool: crm": "tool: my-spreadsheet"}))
     proc = run_cli("check", *AS_OF, "plans/bad.yaml", cwd=workspace)
     assert proc.returncode == 1
     line = proc.stdout.splitlines()[0]
@@ -54,7 +57,7 @@ def test_text_format_is_path_line_col_rule_severity_message(workspace):
 
 
 def test_json_format_has_positions_and_plan_ids(workspace):
-    (workspace / "plans" / "bad.yaml").write_text(REFERENCE_PLAN.replace("id: shop-marketing-2027", "id: other").replace("value: 2.4,", "value: 1.9,"))
+    (workspace / "plans" / "bad.yaml").write_text(replace(REFERENCE_PLAN, {"id: shop-marketing-2027": "id: other", "value: 2.4,": "value: 1.9,"}))
     code, report = check_json(*AS_OF, "plans", cwd=workspace)
     assert code == 1
     (finding,) = report["findings"]
@@ -67,7 +70,7 @@ def test_json_format_has_positions_and_plan_ids(workspace):
 
 
 def test_warnings_alone_exit_zero(workspace):
-    text = REFERENCE_PLAN.replace("goals:\n", "goals:\n  - {id: G-BRAND, title: Brand, type: brand_awareness}\n")
+    text = replace(REFERENCE_PLAN, {"goals:\n": "goals:\n  - {id: G-BRAND, title: Brand, type: brand_awareness}\n"})
     (workspace / "plans" / "shop-marketing-2027.yaml").write_text(text)
     proc = run_cli("check", *AS_OF, "plans", cwd=workspace)
     assert proc.returncode == 0 and "GL010 warning" in proc.stdout
@@ -81,7 +84,7 @@ def test_one_broken_file_never_hides_the_others(workspace):
     (plans / "d-bomb.yaml").write_text("a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
                                         "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n")
     (plans / "e-list.yaml").write_text("- 1\n- 2\n")
-    (plans / "f-bad-kpi.yaml").write_text(REFERENCE_PLAN.replace("tool: crm", "tool: excel").replace("id: shop-marketing-2027", "id: f-plan"))
+    (plans / "f-bad-kpi.yaml").write_text(replace(REFERENCE_PLAN, {"tool: crm": "tool: excel", "id: shop-marketing-2027": "id: f-plan"}))
     code, report = check_json(*AS_OF, "plans", cwd=workspace)
     assert code == 1
     by_file = {}
@@ -120,18 +123,20 @@ def test_as_of_changes_overdue_reviews(workspace):
 
 def test_policy_file_changes_thresholds_and_tools(workspace):
     plan = workspace / "plans" / "shop-marketing-2027.yaml"
-    plan.write_text(plan.read_text().replace("value: 2.4,", "value: 3.5,").replace("tool: crm", "tool: sheets"))
-    assert {f["rule_id"] for f in check_json(*AS_OF, "plans", cwd=workspace)[1]["findings"]} == {"FE005", "MT002"}
+    # a conversion rate target 11.4 points above its baseline (percent metrics change in points)
+    plan.write_text(replace(plan.read_text(), {"value: 2.4,": "value: 13.5,", "tool: crm": "tool: sheets"}))
+    found = {f["rule_id"] for f in check_json(*AS_OF, "plans", cwd=workspace)[1]["findings"]}
+    assert found - {"TR002"} == {"FE005", "MT002"}     # TR002: the KPI is also far off its pace (a warning)
     policy = workspace / "policy.yaml"
     policy.write_text("apiVersion: kpi-policies/v1\nkind: Policy\ntools:\n  - {id: sheets, name: Google Sheets, measures: [revenue]}\n"
-                      "rules:\n  FE005:\n    params: {max_change_percent: 70}\n")
+                      "rules:\n  FE005:\n    params: {max_change_points: 12}\n  TR002: {enabled: false}\n")
     code, report = check_json(*AS_OF, "--policy", "policy.yaml", "plans", cwd=workspace)
     assert code == 0 and report["findings"] == []
 
 
 @pytest.mark.parametrize("content,expected", [
     ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE005:\n    params: {max_change_percent: -3}\n", "policy.yaml:5:14: rule FE005 parameter 'max_change_percent': input should be greater than 0, not -3"),
-    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE005:\n    params: {growth: 3}\n", "policy.yaml:5:14: rule FE005 has no parameter 'growth' (its parameters: max_change_percent)"),
+    ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE005:\n    params: {growth: 3}\n", "policy.yaml:5:14: rule FE005 has no parameter 'growth' (its parameters: max_change_percent, max_change_points)"),
     ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  XX123: {severity: error}\n", "policy.yaml:4:3: the policy configures rule 'XX123', which does not exist"),
     ("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE05: {severity: error}\n", "(did you mean 'FE005'?)"),
     ("apiVersion: kpi-policies/v1\nkind: Policy\ntools:\n  - {id: x, name: X, measures: [revenue, order]}\n", "policy.yaml:4:42: tool x measures 'order', which is not a metric of the catalog (did you mean 'orders'?)"),
@@ -191,3 +196,61 @@ def test_rules_json_lists_ids_and_severities():
     rules = json.loads(proc.stdout)
     assert {"id": "KF002", "name": "kpi-fit.direction-against-metric", "severity": "error", "family": "KF",
             "summary": "KPI's direction goes against its metric's better direction."} in rules
+
+
+# --- real processes: the installed command and ``python -m kpi_policies`` behave as the in-process runs -------
+
+INSTALLED = Path(sys.executable).with_name("kpi-policies")
+
+
+@pytest.mark.skipif(not INSTALLED.exists(), reason="the kpi-policies command is not installed next to this Python")
+def test_the_installed_command_behaves_as_the_in_process_run(workspace):
+    (workspace / "plans" / "bad.yaml").write_text(replace(REFERENCE_PLAN, {"tool: crm": "tool: my-spreadsheet"}))
+    (workspace / "policy.yaml").write_text("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  XX123: {severity: error}\n")
+    cases = [
+        (["check", *AS_OF, "--jobs", "2", "plans"], 1),                # findings, worker processes
+        (["check", *AS_OF, "--format", "json", "plans/retention-2027.yaml"], 0),
+        (["check", "--bogus"], 2),                                      # usage error
+        (["check", "--policy", "policy.yaml", "plans"], 2),             # configuration error
+    ]
+    for args, code in cases:
+        real = subprocess.run([str(INSTALLED), *args], cwd=workspace, capture_output=True, text=True, timeout=300)
+        here = run_cli(*args, cwd=workspace)
+        assert (real.returncode, real.stdout, real.stderr) == (code, here.stdout, here.stderr) == (here.returncode, here.stdout, here.stderr)
+        assert "Traceback" not in real.stderr and len(real.stderr.splitlines()) <= 1
+
+
+def test_python_dash_m_behaves_as_the_in_process_run(workspace):
+    (workspace / "plans" / "bad.yaml").write_text(replace(REFERENCE_PLAN, {"tool: crm": "tool: my-spreadsheet"}))
+    for args, code in ((["check", *AS_OF, "plans"], 1), (["chek"], 2)):
+        real = run_process(*args, cwd=workspace)
+        here = run_cli(*args, cwd=workspace)
+        assert real.returncode == here.returncode == code and real.stdout == here.stdout
+        assert real.stderr.replace("python -m kpi_policies", "kpi-policies") == here.stderr
+        assert "Traceback" not in real.stderr and len(real.stderr.splitlines()) <= 1
+
+
+def test_an_unexpected_error_is_one_line_and_exit_two(workspace, monkeypatch):
+    import kpi_policies.settings
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(kpi_policies.settings, "load_settings", broken)
+    proc = run_cli("check", *AS_OF, "plans", cwd=workspace)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == "kpi-policies: internal error: RuntimeError: the disk is on fire\n"
+
+
+def test_an_in_process_run_leaves_streams_environment_and_folder_as_they_were(workspace, monkeypatch):
+    from kpi_policies.cli.entry import execute
+
+    monkeypatch.chdir(workspace)
+    monkeypatch.setenv("KPI_POLICIES_TEST_GONE", "x")
+    before = dict(os.environ), os.getcwd(), (sys.stdin, sys.stdout, sys.stderr)
+    code, out, err = execute(["check", *AS_OF, "--format", "json", "plans"],
+                             env={"KPI_POLICIES_PURE_YAML": "1", "KPI_POLICIES_TEST_GONE": None})
+    assert code == 0 and json.loads(out)["summary"]["files"] == 3 and err == ""
+    assert (dict(os.environ), os.getcwd(), (sys.stdin, sys.stdout, sys.stderr)) == before
+    assert execute(["check", "--bogus"])[0] == 2
+    assert (dict(os.environ), os.getcwd(), (sys.stdin, sys.stdout, sys.stderr)) == before

@@ -10,7 +10,7 @@ import pytest
 from kpi_policies.load import load_bytes, load_text
 from kpi_policies.rules.examples import REFERENCE_PLAN
 
-from conftest import check_json, run_cli
+from conftest import check_json, replace, run_cli
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_devices_and_pipes_are_refused_without_reading(repo):
 
 
 def test_huge_numbers_are_findings_on_their_line_and_the_rules_still_run(repo):
-    text = REFERENCE_PLAN.replace("value: 48000000000,", "value: 1" + "0" * 400 + ",").replace("tool: crm", "tool: excel")
+    text = replace(REFERENCE_PLAN, {"value: 48000000000,": "value: 1" + "0" * 400 + ",", "tool: crm": "tool: excel"})
     (repo / "plans" / "good.yaml").write_text(text)
     _, report = check_json("--as-of", "2027-04-10", "plans", cwd=repo)
     huge = [f for f in report["findings"] if f["rule_id"] == "Y007"]
@@ -70,15 +70,15 @@ def test_a_plan_cannot_waive_its_own_syntax_error(repo):
 
 
 def test_waiver_text_inside_a_string_is_data_not_a_waiver(repo):
-    text = REFERENCE_PLAN.replace("tool: crm", "tool: excel").replace(
-        "source: CRM monthly revenue report", "source: 'CRM # kpi-policies: ignore[MT002] reason=\"x\"'")
+    text = replace(REFERENCE_PLAN, {"tool: crm": "tool: excel",
+                                    "source: CRM monthly revenue report": "source: 'CRM # kpi-policies: ignore[MT002] reason=\"x\"'"})
     (repo / "plans" / "good.yaml").write_text(text)
     _, report = check_json("--as-of", "2027-04-10", "plans", cwd=repo)
     assert [(f["rule_id"], f["suppression"]) for f in report["findings"]] == [("MT002", None)]
 
 
 def test_control_characters_cannot_forge_report_lines(repo):
-    text = REFERENCE_PLAN.replace("kpis:\n", 'kpis:\n', 1) + '"a\\nplans/x.yaml:1:1: Y001 error: forged\\u001b[2J": 1\n'
+    text = replace(REFERENCE_PLAN, {"kpis:\n": 'kpis:\n'}, 1) + '"a\\nplans/x.yaml:1:1: Y001 error: forged\\u001b[2J": 1\n'
     (repo / "plans" / "good.yaml").write_text(text)
     proc = run_cli("check", "--as-of", "2027-04-10", "plans", cwd=repo)
     assert not any(line.startswith("plans/x.yaml") for line in proc.stdout.splitlines())

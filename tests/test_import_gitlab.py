@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kpi_policies.importers.gitlab_pi import ImportError_, convert, convert_file
 from kpi_policies.load import load_file, load_text
+
+from conftest import run_cli
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE / "fixtures" / "gitlab" / "marketing-sample.yml"
@@ -27,12 +27,6 @@ ALLOWED_KPI_KEYS = {"id", "name", "description", "owner", "measurement", "x-gitl
 # The schema requires metadata.owner/period/department, which the source does
 # not have; the converter leaves them out on purpose (see the module docs).
 LEFT_OUT_ON_PURPOSE = {"owner", "period", "department"}
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "kpi_policies", *args], capture_output=True, text=True, timeout=120
-    )
 
 
 def check_findings(path: Path) -> list[dict]:

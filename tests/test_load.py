@@ -108,7 +108,7 @@ def test_unclosed_bracket_points_at_its_opening_in_plain_words():
 
 
 @pytest.mark.parametrize("text,line,start", [
-    ("a:\n\tb: 1\n", 2, "a tab character: YAML indents with spaces"),
+    ("a:\n\tb: 1\n", 2, "a tab character here: YAML indents with spaces only"),
     ("note: Sale: ROAS dropped\n", 1, "unexpected ':' here: quote a value"),
     ("a:\n  b: 1\n c: 2\n", 3, "this line is indented differently"),
     ("title: 'Doanh thu\nb: 2\n", 1, "the quoted text opened here is never closed"),

@@ -11,12 +11,13 @@ import pytest
 
 from kpi_policies.rules.examples import REFERENCE_PLAN
 
-from conftest import ROOT, check_json, run_cli
+from conftest import ROOT, check_json, replace, run_cli
 
 AS_OF = ["--as-of", "2027-04-10"]
-#: The reference plan with two defects: KPI-CONVERSION's target is +100% (FE005) and measured with "sheets" (MT002).
-BAD = (REFERENCE_PLAN.replace("value: 2.4,", "value: 4.2,")
-       .replace("tool: google-analytics-4", "tool: sheets"))
+#: The reference plan with two defects: KPI-CONVERSION's target is +12.4 points (FE005) and measured with "sheets" (MT002)
+#: (its March actual, 9.5%, keeps it on pace, so no pace warning comes along).
+BAD = replace(REFERENCE_PLAN, {"value: 2.4,": "value: 14.5,", "actual: 2.2}": "actual: 9.5}",
+                               "tool: google-analytics-4": "tool: sheets"})
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ POLICY_HEAD = "apiVersion: kpi-policies/v1\nkind: Policy\n"
 
 def test_extends_chain_of_paths_and_builtin_packs(repo):
     write(repo / "policies" / "base.yaml", POLICY_HEAD + "extends: strict\ntools:\n  - {id: sheets, name: Google Sheets, measures: [conversion_rate]}\n")
-    write(repo / "policies" / "team.yaml", POLICY_HEAD + "extends: [base.yaml]\nrules:\n  FE005: {params: {max_change_percent: 150}}\n")
+    write(repo / "policies" / "team.yaml", POLICY_HEAD + "extends: [base.yaml]\nrules:\n  FE005: {params: {max_change_points: 15}}\n")
     code, report = check_json(*AS_OF, "--policy", "policies/team.yaml", "plans", cwd=repo)
     # sheets approved by base.yaml; FE005 limit raised by team.yaml; strict makes KF/MT003 warnings errors
     assert ids(report) == [] and code == 0
@@ -53,7 +54,7 @@ def test_extends_chain_of_paths_and_builtin_packs(repo):
 
 
 def test_strict_pack_tightens_the_thresholds(repo):
-    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("value: 2.4,", "value: 2.8,"))  # +33%
+    (repo / "plans" / "shop.yaml").write_text(replace(REFERENCE_PLAN, {"value: 2.4,": "value: 8.0,", "actual: 2.2}": "actual: 4.0}"}))  # +5.9 points
     assert ids(check_json(*AS_OF, "plans", cwd=repo)[1]) == []
     assert ids(check_json(*AS_OF, "--policy", "strict", "plans", cwd=repo)[1]) == ["FE005"]
 
@@ -78,12 +79,12 @@ def test_select_and_ignore_by_family_and_id(repo):
 
 
 def test_overrides_apply_by_path_glob_in_order(repo):
-    write(repo / "plans" / "sales" / "emea" / "shop.yaml", BAD.replace("shop-marketing-2027", "emea"))
+    write(repo / "plans" / "sales" / "emea" / "shop.yaml", replace(BAD, {"shop-marketing-2027": "emea"}))
     write(repo / "p.yaml", POLICY_HEAD + """
 overrides:
   - files: ["plans/sales/**"]
     rules:
-      FE005: {params: {max_change_percent: 120}}
+      FE005: {params: {max_change_points: 15}}
   - files: ["plans/sales/emea/*.yaml"]
     ignore: [MT002]
 """)
@@ -105,9 +106,10 @@ def test_audit_mode_reports_but_never_blocks(repo):
 
 
 def test_catalog_extension_adds_a_metric(repo):
-    plan = REFERENCE_PLAN.replace("metric: conversion_rate", "metric: app_store_rating").replace("unit: percent", "unit: score") \
-        .replace("value: 2.1, period: 2026", "value: 4.1, period: 2026").replace("value: 2.4,", "value: 4.4,").replace("actual: 2.2", "actual: 4.2") \
-        .replace("tool: google-analytics-4", "tool: app-store")
+    plan = replace(REFERENCE_PLAN, {
+        "metric: conversion_rate": "metric: app_store_rating", "unit: percent": "unit: score",
+        "value: 2.1, period: 2026": "value: 4.1, period: 2026", "value: 2.4,": "value: 4.4,", "actual: 2.2": "actual: 4.2",
+        "tool: google-analytics-4": "tool: app-store"})
     (repo / "plans" / "shop.yaml").write_text(plan)
     assert {"KF001", "MT002"} <= set(ids(check_json(*AS_OF, "plans", cwd=repo)[1]))
     write(repo / "p.yaml", POLICY_HEAD + """
@@ -135,10 +137,10 @@ def _line_of(text: str, needle: str) -> int:
 
 
 def _suppress(comment: str, above: bool = False) -> str:
-    target = "    target: {value: 4.2, due: 2027-12-31}"
+    target = "    target: {value: 14.5, due: 2027-12-31}"
     if above:
-        return BAD.replace(target, f"    {comment}\n{target}")
-    return BAD.replace(target, f"{target}  {comment}")
+        return replace(BAD, {target: f"    {comment}\n{target}"})
+    return replace(BAD, {target: f"{target}  {comment}"})
 
 
 def test_inline_suppression_with_reason_waives_and_stays_in_the_reports(repo):
@@ -183,7 +185,8 @@ def test_a_bad_suppression_is_an_error_and_suppresses_nothing(repo, comment, rul
 
 
 def test_an_unused_suppression_is_a_warning(repo):
-    text = BAD.replace("    baseline: {value: 2.1, period: 2026}", '    baseline: {value: 2.1, period: 2026}  # kpi-policies: ignore[FE001] reason="old"')
+    text = replace(BAD, {
+        "    baseline: {value: 2.1, period: 2026}": '    baseline: {value: 2.1, period: 2026}  # kpi-policies: ignore[FE001] reason="old"'})
     (repo / "plans" / "shop.yaml").write_text(text)
     code, report = check_json(*AS_OF, "plans", cwd=repo)
     (unused,) = [f for f in report["findings"] if f["rule_id"] == "SU003"]
@@ -254,7 +257,7 @@ def test_baseline_reports_only_new_findings_and_survives_moves(repo):
     assert code == 0 and ids(report) == []
 
     # the same rule on another KPI is new; a fixed finding leaves a stale entry
-    (repo / "plans" / "shop.yaml").write_text(moved.replace("tool: sheets", "tool: google-analytics-4").replace("tool: crm", "tool: sheets"))
+    (repo / "plans" / "shop.yaml").write_text(replace(moved, {"tool: sheets": "tool: google-analytics-4", "tool: crm": "tool: sheets"}))
     code, report = check_json(*AS_OF, "--baseline", "baseline.json", "plans", cwd=repo)
     assert code == 1
     (new,) = [f for f in report["findings"] if f["rule_id"] == "MT002"]
@@ -276,16 +279,17 @@ def test_project_configuration_names_policy_paths_and_excludes(repo):
     write(repo / "plans" / "drafts" / "wip.yaml", "kpis: [broken\n")
     write(repo / "kpi-policies.yaml", "apiVersion: kpi-policies/v1\nkind: Config\npolicy: policies/acme.yaml\npaths: [plans]\nexclude: ['plans/drafts/**']\n")
     code, report = check_json(*AS_OF, cwd=repo / "plans")
-    assert ids(report) == ["FE005"] and [f["file"] for f in report["files"]] == ["shop.yaml"]
+    # paths are shown relative to the repository root whatever folder the command starts from
+    assert ids(report) == ["FE005"] and [f["file"] for f in report["files"]] == ["plans/shop.yaml"]
     shown = run_cli("config", "--show", cwd=repo).stdout
     assert "policy:   policies/acme.yaml    <- " + str(repo / "kpi-policies.yaml") in shown
     assert "exclude:  plans/drafts/**" in shown
-    assert "FE005  on  error   enforce {'max_change_percent': 50.0}    <- " in shown and "default.yaml" in shown
+    assert "FE005  on  error   enforce {'max_change_percent': 50.0, 'max_change_points': 10}    <- " in shown and "default.yaml" in shown
 
 
 def test_pyproject_configuration(repo):
     write(repo / "pyproject.toml", '[project]\nname = "plans"\n\n[tool.kpi-policies]\npolicy = "strict"\n')
-    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("value: 2.4,", "value: 2.8,"))
+    (repo / "plans" / "shop.yaml").write_text(replace(REFERENCE_PLAN, {"value: 2.4,": "value: 8.0,", "actual: 2.2}": "actual: 4.0}"}))
     assert ids(check_json(*AS_OF, cwd=repo)[1]) == ["FE005"]
     assert "[tool.kpi-policies]" in run_cli("config", "--show", cwd=repo).stdout
 
@@ -307,22 +311,45 @@ def test_plugin_code_is_not_loaded_unless_the_policy_names_it(repo):
 @pytest.fixture(scope="module")
 def plugin_venv(tmp_path_factory):
     """A fresh virtual environment with kpi-policies and the example plugin installed from tests/plugins."""
+    import pip
+
     venv = tmp_path_factory.mktemp("plugin-venv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    proc = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(ROOT),
-                           str(ROOT / "tests" / "plugins" / "kpi-policies-example")], capture_output=True, text=True, timeout=900)
+    # installing a pip into the venv takes longer than the rest: a pip that can (22.3 and later) installs into it from outside
+    from_outside = tuple(int(part) for part in pip.__version__.split(".")[:2]) >= (22, 3)
+    subprocess.run([sys.executable, "-m", "venv", *(["--without-pip"] if from_outside else []), str(venv)], check=True)
+    installer = [sys.executable, "-m", "pip", "--python", str(python)] if from_outside else [str(python), "-m", "pip"]
+    proc = subprocess.run([*installer, "install", "--quiet", "--disable-pip-version-check",
+                           str(ROOT), str(ROOT / "tests" / "plugins" / "kpi-policies-example")],
+                          capture_output=True, text=True, timeout=900)
     if proc.returncode:
         pytest.fail(f"could not install the example plugin: {proc.stderr[-2000:]}")
     return venv / "bin" / "kpi-policies"
+
+
+def test_plugin_rule_findings_in_sarif_and_junit(plugin_venv, repo):
+    """SARIF and JUnit describe a plugin rule from the run (it is not in the built-in registry)."""
+    import xml.etree.ElementTree as ET
+
+    write(repo / "p.yaml", POLICY_HEAD + "plugins: [example]\n")
+    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("    owner: web-team-lead\n", ""))  # a KPI with no owner
+    run = lambda *args: subprocess.run([str(plugin_venv), *args], cwd=repo, capture_output=True, text=True)
+    proc = run("check", *AS_OF, "--policy", "p.yaml", "--format", "sarif", "plans")
+    assert proc.returncode in (0, 1) and "internal error" not in proc.stderr, proc.stderr
+    log = json.loads(proc.stdout)["runs"][0]
+    (rule,) = [r for r in log["tool"]["driver"]["rules"] if r["id"] == "EX001"]
+    assert rule["name"] == "example.kpi-owner" and rule["help"]["text"].startswith("EX001 example.kpi-owner (warning)")
+    assert any(r["ruleId"] == "EX001" for r in log["results"])
+    cases = [c.get("name") for c in ET.fromstring(run("check", *AS_OF, "--policy", "p.yaml", "--format", "junit", "plans").stdout).iter("testcase")]
+    assert any(name.startswith("EX001 example.kpi-owner at line ") for name in cases)
 
 
 def test_example_plugin_in_a_real_virtual_environment(plugin_venv, repo):
     exe = str(plugin_venv)
     run = lambda *args: subprocess.run([exe, *args], cwd=repo, capture_output=True, text=True)
     write(repo / "p.yaml", POLICY_HEAD + "plugins: [example]\n")
-    (repo / "plans" / "shop.yaml").write_text(REFERENCE_PLAN.replace("    objective: OBJ-REVENUE\n    metric: revenue",
-                                                                     "    objective: OBJ-REVENUE\n    owner: tbd\n    metric: revenue"))
+    (repo / "plans" / "shop.yaml").write_text(replace(REFERENCE_PLAN, {"    owner: head-of-marketing\n": "    owner: tbd\n",
+                                                                        "    owner: web-team-lead\n": ""}))
     # not named: not loaded
     assert "EX001" not in run("rules").stdout
     assert "EX001" not in run("check", *AS_OF, "plans").stdout
@@ -345,7 +372,7 @@ def test_example_plugin_in_a_real_virtual_environment(plugin_venv, repo):
     assert proc.returncode == 2 and "rule EX001 has no parameter 'owners'" in proc.stderr
     # suppressed like a built-in rule
     text = (repo / "plans" / "shop.yaml").read_text()
-    (repo / "plans" / "shop.yaml").write_text(text.replace("    owner: tbd", '    owner: tbd  # kpi-policies: ignore[EX001] reason="hiring"'))
+    (repo / "plans" / "shop.yaml").write_text(replace(text, {"    owner: tbd": '    owner: tbd  # kpi-policies: ignore[EX001] reason="hiring"'}))
     write(repo / "p.yaml", POLICY_HEAD + "plugins: [example]\nrules:\n  EX001: {severity: error}\n")
     proc = run("check", *AS_OF, "--policy", "p.yaml", "--format", "json", "plans")
     report = json.loads(proc.stdout)

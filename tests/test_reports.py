@@ -13,7 +13,7 @@ from kpi_policies.report import github, junit, markdown, sarif
 from kpi_policies.result import FileResult, Finding, RunResult, Severity
 from kpi_policies.rules.examples import REFERENCE_PLAN, apply_example
 
-from conftest import check_texts, run_cli, shared
+from conftest import check_texts, replace, run_cli, shared
 
 
 def _finding(file="plans/a.yaml", line=3, column=5, severity=Severity.ERROR, message="m", rule_id="FE004", pointer="/kpis/0"):
@@ -90,7 +90,7 @@ def test_sarif_run_carries_rules_and_located_results(tmp_path):
 
 def test_sarif_fingerprints_survive_unrelated_line_moves(tmp_path):
     before = _sarif_for(BAD, tmp_path)["runs"][0]["results"]
-    moved = "# a new comment\n# and another\n" + BAD.replace("kind: KpiPlan\n", "kind: KpiPlan\n\n\n")
+    moved = "# a new comment\n# and another\n" + replace(BAD, {"kind: KpiPlan\n": "kind: KpiPlan\n\n\n"})
     after = _sarif_for(moved, tmp_path)["runs"][0]["results"]
     key = lambda r: (r["ruleId"], r["partialFingerprints"]["kpiPolicies/v1"])
     assert sorted(map(key, before)) == sorted(map(key, after))
@@ -122,12 +122,12 @@ def test_junit_is_valid_against_the_xunit_schema(tmp_path):
     import xmlschema
 
     schema = xmlschema.XMLSchema(str(shared("external-schemas", "junit-10.xsd")))
-    result = check_texts({"good.yaml": REFERENCE_PLAN, "bad.yaml": BAD.replace("shop-marketing-2027", "bad"), "broken.yaml": "a: [\x01"})
+    result = check_texts({"good.yaml": REFERENCE_PLAN, "bad.yaml": replace(BAD, {"shop-marketing-2027": "bad"}), "broken.yaml": "a: [\x01"})
     schema.validate(junit.render(result))
 
 
 def test_junit_has_a_suite_per_file_a_case_per_rule_and_a_failure_per_finding():
-    result = check_texts({"good.yaml": REFERENCE_PLAN, "bad.yaml": BAD.replace("shop-marketing-2027", "bad")})
+    result = check_texts({"good.yaml": REFERENCE_PLAN, "bad.yaml": replace(BAD, {"shop-marketing-2027": "bad"})})
     root = ET.fromstring(junit.render(result))
     suites = {s.get("name"): s for s in root.findall("testsuite")}
     assert set(suites) == {"good.yaml", "bad.yaml"}
@@ -179,7 +179,7 @@ def test_several_formats_in_one_run(tmp_path):
 @pytest.mark.parametrize("fail_on,code", [("error", 0), ("warning", 1), ("info", 1), ("never", 0)])
 def test_fail_on_decides_the_exit_code_apart_from_what_is_shown(tmp_path, fail_on, code):
     plan = tmp_path / "plan.yaml"
-    plan.write_text(REFERENCE_PLAN.replace("goals:\n", "goals:\n  - {id: G-BRAND, title: Brand, type: brand_awareness}\n"))
+    plan.write_text(replace(REFERENCE_PLAN, {"goals:\n": "goals:\n  - {id: G-BRAND, title: Brand, type: brand_awareness}\n"}))
     proc = run_cli("check", "--as-of", "2027-04-10", "--fail-on", fail_on, "plan.yaml", cwd=tmp_path)
     assert proc.returncode == code and "GL010 warning" in proc.stdout
 

@@ -12,7 +12,10 @@ SCHEMA_COMMENT = re.compile(r"^# yaml-language-server: \$schema=(\S+)$", re.M)
 def test_repository_plans_are_compliant_today():
     code, report = check_json(cwd=ROOT)  # no path: the repository's plans/
     assert code == 0
-    assert report["findings"] == [], report["findings"][:3]
+    # KPIs behind their pace are reported as warnings (TR001, TR002): results to act on, not defects of the plans
+    defects = [f for f in report["findings"] if f["rule_id"] not in ("TR001", "TR002")]
+    assert defects == [], defects[:3]
+    assert all(f["severity"] == "warning" for f in report["findings"])
     kinds = {f["kind"] for f in report["files"]}
     assert kinds == {"KpiPlan", "Strategy"}
     assert report["summary"]["files"] >= 3

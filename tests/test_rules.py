@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kpi_policies.engine import Engine
@@ -9,7 +11,7 @@ from kpi_policies.load import load_text
 from kpi_policies.policy import load_policy
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Rule, Violation
-from kpi_policies.rules.examples import EXAMPLE_AS_OF, REFERENCE_STRATEGY, apply_example
+from kpi_policies.rules.examples import EXAMPLE_AS_OF, REFERENCE_PLAN, REFERENCE_STRATEGY, apply_example
 from kpi_policies.rules.registry import FAMILIES, all_rules, get_rule
 
 from conftest import check_texts, rule_ids, run_cli
@@ -22,7 +24,8 @@ def _run_example(rule: type[Rule], example: str):
         files = {"example.yaml": example}
     else:
         files = {"example.yaml": apply_example(example), "strategy.yaml": REFERENCE_STRATEGY}
-    result = check_texts(files, as_of=EXAMPLE_AS_OF)
+    # change rules (CH) compare the example with the reference plan as it was
+    result = check_texts(files, as_of=EXAMPLE_AS_OF, base=REFERENCE_PLAN if rule.family() == "CH" else None)
     return [f for f in result.findings if f.file == "example.yaml"]
 
 
@@ -76,9 +79,18 @@ def test_explain_unknown_rule_is_a_usage_error_with_a_hint():
     assert "did you mean" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_explain_reference_prints_a_plan_that_passes():
+def test_explain_reference_prints_a_plan_that_passes(tmp_path):
     proc = run_cli("explain", "--reference")
     assert proc.returncode == 0 and "kind: KpiPlan" in proc.stdout
+    (tmp_path / "reference.yaml").write_text(proc.stdout)
+    first = run_cli("check", "--no-cache", "--as-of", "2026-12-03", "reference.yaml", cwd=tmp_path)
+    assert first.returncode == 0 and "0 errors, 0 warnings" in first.stdout, first.stdout
+    # with the review logs uncommented it is the plan the examples are judged against
+    logged = re.sub(r"# (- \{date)", r"\1", proc.stdout).replace("# log:", "log:")
+    (tmp_path / "reference.yaml").write_text(logged)
+    assert load_text(logged).data == load_text(REFERENCE_PLAN).data
+    judged = run_cli("check", "--no-cache", "--as-of", EXAMPLE_AS_OF.isoformat(), "reference.yaml", cwd=tmp_path)
+    assert judged.returncode == 0 and "0 errors, 0 warnings" in judged.stdout, judged.stdout
 
 
 def test_rules_lists_every_rule():
@@ -104,7 +116,7 @@ class _Exploding(Rule):
 
 
 def test_a_crashing_rule_becomes_a_finding_and_the_others_still_run(monkeypatch):
-    from kpi_policies.engine import run as engine_module
+    from kpi_policies.engine import resolve_policy as engine_module
 
     monkeypatch.setattr(engine_module, "all_rules", lambda plugins=(): (_Exploding,) + RULES)
     text = apply_example("kpis:\n  - id: KPI-CONVERSION\n    target: {value: 1.0, due: 2027-12-31}\n")
@@ -120,7 +132,7 @@ def test_severity_and_enabled_come_from_the_policy(tmp_path):
 
     pack = tmp_path / "policy.yaml"
     pack.write_text("apiVersion: kpi-policies/v1\nkind: Policy\nrules:\n  FE004: {severity: warning}\n  FE005: {enabled: false}\n")
-    text = apply_example("kpis:\n  - id: KPI-CONVERSION\n    target: {value: 0.5, due: 2027-12-31}\n")
+    text = apply_example("kpis:\n  - id: KPI-REVENUE\n    target: {value: 20000000000, due: 2027-12-31}\n")
     default = check_texts({"a.yaml": text})
     assert {"FE004", "FE005"} <= set(rule_ids(default))
     custom = check_texts({"a.yaml": text}, policy=lp(str(pack)))

@@ -13,7 +13,7 @@ from kpi_policies.resources import data_dir, load_schema
 from kpi_policies.rules.examples import REFERENCE_PLAN, apply_example
 from kpi_policies.schema import SchemaRefusedError, build_validator, iter_errors, validate
 
-from conftest import check_texts
+from conftest import check_texts, replace
 
 
 def findings_of(text: str):
@@ -25,7 +25,7 @@ def test_reference_plan_is_clean():
 
 
 def test_impossible_date_is_reported_at_the_value():
-    text = REFERENCE_PLAN.replace("target: {value: 2.4, due: 2027-12-31}", "target: {value: 2.4, due: 2027-02-30}")
+    text = replace(REFERENCE_PLAN, {"target: {value: 2.4, due: 2027-12-31}": "target: {value: 2.4, due: 2027-02-30}"})
     found = [f for f in findings_of(text) if f[0].startswith("S")]
     assert len(found) == 1
     rule, line, col, message = found[0]
@@ -35,12 +35,12 @@ def test_impossible_date_is_reported_at_the_value():
 
 
 def test_quoted_date_is_accepted_like_an_unquoted_one():
-    text = REFERENCE_PLAN.replace("due: 2027-12-31}", 'due: "2027-12-31"}')
+    text = replace(REFERENCE_PLAN, {"due: 2027-12-31}": 'due: "2027-12-31"}'})
     assert findings_of(text) == []
 
 
 def test_misspelt_key_names_the_key_and_suggests():
-    text = REFERENCE_PLAN.replace("    drivers: [KPI-CONVERSION]\n", "    drivers: [KPI-CONVERSION]\n    tagret: 3\n")
+    text = replace(REFERENCE_PLAN, {"    drivers: [KPI-CONVERSION]\n": "    drivers: [KPI-CONVERSION]\n    tagret: 3\n"})
     (rule, line, col, message), = [f for f in findings_of(text) if f[0].startswith("S")]
     assert rule == "S003"
     assert text.splitlines()[line - 1].strip().startswith("tagret:")
@@ -48,7 +48,7 @@ def test_misspelt_key_names_the_key_and_suggests():
 
 
 def test_missing_required_key_points_at_the_parent():
-    text = REFERENCE_PLAN.replace("  owner: head-of-marketing\n", "", 1)
+    text = replace(REFERENCE_PLAN, {"  owner: head-of-marketing\n": ""}, 1)
     (rule, line, col, message), = [f for f in findings_of(text) if f[0].startswith("S")]
     assert rule == "S004" and "owner" in message
     assert text.splitlines()[line - 1].startswith("metadata:")
@@ -131,7 +131,7 @@ def _compare(model: type[BaseModel], schema: dict, root: dict, where: str):
     if schema.get("type") == "array":
         return _compare(model, schema["items"], root, where + "[]")
     props = schema.get("properties", {})
-    fields = {name: f for name, f in model.model_fields.items() if name not in models.INTERNAL_FIELDS}
+    fields = {f.alias or name: f for name, f in model.model_fields.items() if name not in models.INTERNAL_FIELDS}
     assert set(fields) == set(props) - {"apiVersion", "kind"}, f"{where}: model fields and schema properties differ"
     for name, field in fields.items():
         sub = props[name]
@@ -157,21 +157,22 @@ def test_validate_returns_kind_and_no_errors_for_reference_plan():
 
 
 def test_each_missing_key_is_reported_once():
-    text = REFERENCE_PLAN.replace("  owner: head-of-marketing\n", "", 1).replace("  department: marketing\n", "", 1)
+    text = replace(REFERENCE_PLAN, {"  owner: head-of-marketing\n": "", "  department: marketing\n": ""}, 1)
     found = [f for f in findings_of(text) if f[0] == "S004"]
     assert sorted(f[3] for f in found) == ["metadata is missing required key 'department'", "metadata is missing required key 'owner'"]
 
 
 def test_messages_name_objects_by_id_and_count_from_one():
-    text = REFERENCE_PLAN.replace("due: 2027-12-31}", "due: 31/12/2027}", 1).replace(
-        "        - {date: 2027-03-31, actual: 2.2}", "        - {date: 2027-03-31, actual: 2.2}\n        - {date: 2027-02-30, actual: 2.2}")
+    text = replace(replace(REFERENCE_PLAN, {"due: 2027-12-31}": "due: 31/12/2027}"}, 1), {
+        "        - {date: 2027-03-31, actual: 2.2}": "        - {date: 2027-03-31, actual: 2.2}\n        - {date: 2027-02-30, actual: 2.2}"})
     messages = [f[3] for f in findings_of(text) if f[0] == "S001"]
-    assert "KPI KPI-REVENUE: target.due is '31/12/2027', not a real date in the form YYYY-MM-DD" in messages
+    assert "KPI KPI-REVENUE: target.due is '31/12/2027', not a real date in the form YYYY-MM-DD: dates are written year first, `2027-12-31`" in messages
     assert "KPI KPI-CONVERSION: review.log #2.date is '2027-02-30', not a real date in the form YYYY-MM-DD" in messages
 
 
 def test_a_misspelt_key_is_reported_once_not_again_as_missing():
-    text = REFERENCE_PLAN.replace("tool: crm", "tol: crm").replace("    target: {value: 2.4, due: 2027-12-31}", "    tagret: {value: 2.4, due: 2027-12-31}")
+    text = replace(REFERENCE_PLAN, {"tool: crm": "tol: crm",
+                                    "    target: {value: 2.4, due: 2027-12-31}": "    tagret: {value: 2.4, due: 2027-12-31}"})
     assert [(f[0], f[3].split(" (")[0]) for f in findings_of(text)] == [
         ("S003", "unknown key 'tol' in KPI KPI-REVENUE: measurement"),
         ("S003", "unknown key 'tagret' in KPI KPI-CONVERSION"),
@@ -179,9 +180,18 @@ def test_a_misspelt_key_is_reported_once_not_again_as_missing():
 
 
 def test_a_number_with_a_thousands_separator_gets_a_hint():
-    text = REFERENCE_PLAN.replace("value: 2.4,", "value: 2,400,")
+    text = replace(REFERENCE_PLAN, {"value: 2.4,": "value: 2,400,"})
     messages = [f[3] for f in findings_of(text) if f[0] == "S003"]
-    assert any("write 585000" in m and "'400'" in m for m in messages)
+    assert any("write 2400 if the comma separates thousands, or 2.4 if it is a decimal comma" in m and "'400'" in m for m in messages)
+
+
+def test_a_decimal_comma_gets_a_hint_that_shows_the_decimal_and_is_not_judged_as_its_whole_part():
+    text = REFERENCE_PLAN.replace("target: {value: 2.4,", "target: {value: 2,5,")
+    found = findings_of(text)
+    hints = [f[3] for f in found if f[0] == "S003"]
+    assert any("write 2.5" in m for m in hints), hints
+    assert not any("25" in m.replace("2.5", "") for m in hints), hints      # never a hint that leads to 25
+    assert not any(f[0] == "FE004" for f in found), found                   # 2 is not taken for the target
 
 
 def test_fast_and_reference_validators_agree_on_broken_plans():

@@ -11,16 +11,12 @@ from kpi_policies.result import FileResult
 
 def sha256_of(path: str) -> tuple[str | None, int | None]:
     """``(sha256 hex, size in bytes)`` of the file's bytes, or ``(None, None)`` when it cannot be read."""
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 16), b""):
-                digest.update(block)
-                size += len(block)
-    except OSError:
+    from kpi_policies.load import read_bytes
+
+    raw, _why = read_bytes(path)  # never a device, a pipe or a link out of the repository
+    if raw is None:
         return None, None
-    return digest.hexdigest(), size
+    return hashlib.sha256(raw).hexdigest(), len(raw)
 
 
 def _policy_evidence(engine, display) -> dict:
@@ -43,7 +39,8 @@ def _policy_evidence(engine, display) -> dict:
 
 def _file_evidence(fr: FileResult) -> dict:
     """sha256, size and git history of one file of the run."""
-    digest, size = sha256_of(fr.path)
+    # files of the run are hashed from the very bytes that were judged; only policy and baseline files are read here
+    digest, size = (fr.sha256, fr.size) if fr.kind not in ("Policy", "Baseline") else sha256_of(fr.path)
     return {"path": fr.path, "kind": fr.kind, "id": fr.doc_id, "sha256": digest, "size": size,
             "git": audit_git.last_change(fr.path) if digest else None}
 

@@ -19,13 +19,14 @@ from markupsafe import Markup, escape
 
 from kpi_policies import i18n
 from kpi_policies.audit import svg as audit_svg
+from kpi_policies.audit.progress import status_counts
 from kpi_policies.audit.register import EXPIRY_WARNING_DAYS
 from kpi_policies.i18n import N_
 
 # Words of the page (English; the template shows them through ``_``).
 OUTCOME_WORDS = {"pass": N_("pass"), "fail": N_("fail"), "suppressed": N_("suppressed"), "not_applicable": N_("n/a")}
-STATUS_WORDS = {"reached": N_("target reached"), "on_track": N_("on track"), "behind": N_("behind"), "moving_away": N_("moving away"),
-                "maintain": N_("maintain"), "unknown": N_("not measurable")}
+STATUS_WORDS = {"reached": N_("target reached"), "on_track": N_("on track"), "at_risk": N_("at risk"), "off_track": N_("off track"),
+                "missed": N_("missed"), "not_started": N_("not started"), "no_data": N_("not measurable")}
 DIRECTION_WORDS = {"increase": N_("increase"), "decrease": N_("decrease"), "maintain": N_("maintain")}
 UNIT_SUFFIX = {"percent": "%", "count": "", "ratio": "\u00d7", "score": N_(" points"), "days": N_(" days")}
 _TICKS = re.compile(r"`([^`]+)`")
@@ -82,12 +83,8 @@ def split_kpis(kpis: list[dict]) -> tuple[list[dict], list[dict]]:
 
 
 def kpi_statuses(report: dict) -> dict:
-    """How many KPIs of all plans are reached, on track, behind, moving away, or other (not measurable, maintain)."""
-    out = {"reached": 0, "on_track": 0, "behind": 0, "moving_away": 0, "other": 0}
-    for doc in report["documents"]:
-        for k in doc["kpis"]:
-            out[k["status"] if k["status"] in out else "other"] += 1
-    return out
+    """How many KPIs of all plans have each status (the statuses of the KPI cards and of the JSON report)."""
+    return status_counts(k for doc in report["documents"] for k in doc["kpis"])
 
 
 @functools.lru_cache(maxsize=1)
@@ -129,6 +126,6 @@ def render_html(report: dict) -> str:
         The whole document (``<!DOCTYPE html>`` ... ``</html>``), ending in a newline.
     """
     text = environment().get_template("audit.html.j2").render(
-        report=report, lang=i18n.language(), _=_translate, ngettext=_ntranslate, date=i18n.format_date,
+        report=report, lang=i18n.language(), _=_translate, tr=i18n._, ngettext=_ntranslate, date=i18n.format_date,
         direction_words=DIRECTION_WORDS, nfc=functools.partial(unicodedata.normalize, "NFC"))
     return text if text.endswith("\n") else text + "\n"

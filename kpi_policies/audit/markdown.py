@@ -13,6 +13,7 @@ from kpi_policies.audit.register import EXPIRY_WARNING_DAYS
 from kpi_policies.audit.html import STATUS_WORDS, num, pct
 from kpi_policies.i18n import _, format_date as _date
 from kpi_policies.report.markdown import _cell, _code
+from kpi_policies.audit.history import history_markdown
 
 #: Most findings listed per file; the rest are counted.
 MAX_FINDINGS = 30
@@ -22,18 +23,21 @@ def render_markdown(report: dict) -> str:
     """The Markdown text of a report built by :func:`kpi_policies.audit.collect.build_report`."""
     ev, sm = report["evidence"], report["summary"]
     unreadable = _("unreadable")
+    statuses = ", ".join(_("{n} {status}").format(n=n, status=_(STATUS_WORDS[s])) for s, n in sm["kpi_statuses"].items() if n)
     out = [_("## KPI plan audit report: {verdict}").format(verdict=_(sm["verdict"])), "",
            _("{files} file(s) ({plans} plan(s), {kpis} KPIs) checked as of **{as_of}** with kpi-policies {version}: "
              "**{errors} error(s)**, {warnings} warning(s), {infos} info, {suppressed} suppressed.").format(
                files=sm["files"], plans=sm["plans"], kpis=sm["kpis"], as_of=_date(ev["as_of"]), version=ev["tool"]["version"],
                errors=sm["findings"]["error"], warnings=sm["findings"]["warning"], infos=sm["findings"]["info"],
                suppressed=sm["findings"]["suppressed"]), "",
+           _("KPIs: {statuses}.").format(statuses=statuses) if sm["kpis"] else _("No KPI."), "",
            _("### Evidence"), "",
            _("- Policy: {policy}, digest `{digest}`; sources: ").format(policy=_cell(ev["policy"]["id"]), digest=ev["policy"]["digest"])
            + ", ".join(f"{_code(s['path'])} (sha256 `{(s['sha256'] or unreadable)[:16]}…`)" for s in ev["policy"]["sources"]),
            _("- As of: {as_of}; generated: {generated}").format(as_of=_date(ev["as_of"]),
                                                                generated=ev["generated_at"] or _("left out (--reproducible)")),
            _("- Commit checked out: `{commit}`").format(commit=ev["repository_head"]) if ev["repository_head"] else _("- Not in a git repository"),
+           _("- Change control base: {base}").format(base=ev.get("change_base") or _("none")),
            (_("- Baseline: {path} (sha256 `{sha}…`)").format(path=_code(ev["baseline"]["path"]), sha=(ev["baseline"]["sha256"] or unreadable)[:16])
             if ev["baseline"] else _("- Baseline: none")),
            "", _("| file | kind | sha256 | last change | pass | fail | suppressed | n/a |"), "|---|---|---|---|---:|---:|---:|---:|"]
@@ -74,12 +78,18 @@ def render_markdown(report: dict) -> str:
                 out.append("| | | | " + _("{n} more in the HTML or JSON report").format(n=len(active) - MAX_FINDINGS) + " |")
             out.append("")
         if doc["kpis"]:
-            out += [_("| KPI | baseline | latest | target | progress | status |"), "|---|---:|---:|---:|---:|---|"]
+            out += [_("| KPI | figures | actual to date | target to date | target | attained | forecast | status |"),
+                    "|---|---|---:|---:|---:|---:|---:|---|"]
             none = _("none")
             for k in doc["kpis"]:
-                out.append(f"| {_code(k['id'])} {_cell(k['name'] or '')} "
-                           f"| {_cell(num(k['baseline']['value'], k['unit'])) if k['baseline'] else none} "
-                           f"| {_cell(num(k['latest']['actual'], k['unit'])) if k['latest'] else none} "
+                out.append(f"| {_code(k['id'])} {_cell(k['name'] or '')} | {_(k['aggregation']) if k['aggregation'] else _('not declared')} "
+                           f"| {_cell(num(k['actual_to_date'], k['unit'])) if k['actual_to_date'] is not None else none} "
+                           f"| {_cell(num(k['target_to_date'], k['unit'])) if k['target_to_date'] is not None else none} "
                            f"| {_cell(num(k['target']['value'], k['unit'])) if k['target'] else none} "
-                           f"| {pct(k['share'])} | {_(STATUS_WORDS[k['status']])} |")
+                           f"| {pct(k['attainment'])} "
+                           f"| {_cell(num(k['forecast'], k['unit'])) if k['forecast'] is not None else none} "
+                           f"| {_(STATUS_WORDS[k['status']])} |")
+            if doc.get("weighted_completion"):
+                out += ["", _("Weighted completion (KPI weights): {text}").format(text=_cell(doc["weighted_completion"]["text"]))]
+        out += history_markdown(doc)
     return "\n".join(out) + "\n"

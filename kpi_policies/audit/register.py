@@ -48,16 +48,14 @@ def suppression_register(result: RunResult, as_of: dt.date, display=lambda p: p)
         s = f.suppression
         if not s:
             continue
-        key = (s.get("kind"), s.get("file"), s.get("line"), tuple(s.get("rules") or ()), s.get("reason"), s.get("until"))
-        entry = groups.get(key)
+        entry = groups.get(s)
         if entry is None:
-            until = s.get("until")
-            days = (dt.date.fromisoformat(until) - as_of).days if until else None
-            person, note = _waived_by(s.get("kind"), s.get("file"), s.get("line") or 1)
-            entry = groups[key] = {
-                "kind": s.get("kind"), "rules": list(s.get("rules") or ()), "reason": s.get("reason"), "until": until,
+            days = (dt.date.fromisoformat(s.until) - as_of).days if s.until else None
+            person, note = _waived_by(s.kind, s.file, s.line or 1)
+            entry = groups[s] = {
+                "kind": s.kind, "rules": list(s.rules), "reason": s.reason, "until": s.until,
                 "expires_in_days": days, "expiring_soon": days is not None and 0 <= days <= EXPIRY_WARNING_DAYS,
-                "file": display(s.get("file") or ""), "line": s.get("line"),
+                "file": display(s.file or ""), "line": s.line,
                 "waived_by": person, "waived_by_note": note, "findings": []}
         entry["findings"].append({"file": f.file, "line": f.line, "rule_id": f.rule_id, "plan_id": f.plan_id,
                                   "object_id": f.object_id, "message": f.message})

@@ -16,13 +16,12 @@ def _text_lines(path: str, document=None) -> list[str]:
     if document is not None and document.text:
         text = document.text
     else:
-        from kpi_policies.load import decode
+        from kpi_policies.load import decode, read_bytes
 
-        try:
-            with open(path, "rb") as fh:
-                text, _problem = decode(fh.read())
-        except OSError:
+        raw, _why = read_bytes(path)  # never a device, a pipe or a link out of the repository
+        if raw is None:
             return []
+        text, _problem = decode(raw)
     return _LINE_BREAK.split(text)
 
 

@@ -205,7 +205,20 @@ def _tree_desc(tree: dict) -> str:
             continue
         sentence = {"serves": _("{a} serves {b}."), "measures": _("{a} measures {b}."), "drives": _("{a} drives {b}."),
                     "moves": _("{a} moves {b}.")}[e["kind"]]
-        sentences.append(sentence.format(a=name(e["from"]), b=name(e["to"])))
+        if e.get("operator") and isinstance(e.get("share"), (int, float)):
+            sentence = {"serves": _("{a} serves {b} (enters with {operator}, {share}% of its planned change)."),
+                        "measures": _("{a} measures {b} (enters with {operator}, {share}% of its planned change)."),
+                        "drives": _("{a} drives {b} (enters with {operator}, {share}% of its planned change)."),
+                        "moves": _("{a} moves {b} (enters with {operator}, {share}% of its planned change).")}[e["kind"]]
+        elif e.get("operator"):
+            sentence = {"serves": _("{a} serves {b} (enters with {operator})."), "measures": _("{a} measures {b} (enters with {operator})."),
+                        "drives": _("{a} drives {b} (enters with {operator})."), "moves": _("{a} moves {b} (enters with {operator}).")}[e["kind"]]
+        share = f"{e['share'] * 100:.0f}" if isinstance(e.get("share"), (int, float)) else ""
+        sentences.append(sentence.format(a=name(e["from"]), b=name(e["to"]), operator=e.get("operator"), share=share))
+    for r in tree.get("relations", []):
+        if r.get("agrees") is False:
+            sentences.append(_("{kpi} = {formula}: its drivers imply {implied}, its target is {declared}.").format(
+                kpi=r["kpi"], formula=r["formula"], implied=r["implied_text"], declared=r["declared_text"]))
     marked = [n for n in nodes.values() if n["findings"]]
     if marked:
         sentences.append(_("With findings: {list}.").format(list="; ".join(f"{n['id']} ({n['findings']})" for n in marked)))
@@ -271,6 +284,12 @@ def goal_tree_svg(tree: dict, ident: str, title: str) -> Markup:
         out.append(f'<path d="M{_n(x)},{_n(y1)} C{_n(bulge)},{_n(y1)} {_n(bulge)},{_n(y2)} {_n(x + 2)},{_n(y2)}" '
                    f'fill="none" stroke="#7c3aed" stroke-width="1.3" stroke-dasharray="4 2" '
                    f'marker-end="url(#{ident}-arrow)"/>')
+        if e.get("operator"):
+            # the operator the driver enters its KPI's relation with, and its share of the planned change
+            label = e["operator"] + (f" {e['share'] * 100:.0f}%" if isinstance(e.get("share"), (int, float)) else "")
+            lx, ly = x + 4 + (bulge - x) * 0.75, y1 + (y2 - y1) * 0.25
+            out.append(f'<text class="operator" x="{_n(lx)}" y="{_n(ly + 3.5)}" font-size="9.5" font-weight="700" '
+                       f'fill="#5b21b6" stroke="#ffffff" stroke-width="2.5" paint-order="stroke">{_e(label)}</text>')
     for key, n in nodes.items():
         x, y, w = pos[key]
         fill, stroke, _label = NODE_STYLE[n["kind"]]
@@ -345,26 +364,59 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
+def _shift(day: dt.date, days: int) -> dt.date:
+    """``day`` moved by ``days``, held within the calendar (9999-12-31 is a common "no deadline" date)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
+def _time_ticks(x0: dt.date, x1: dt.date, most: int = 8) -> list[dt.date]:
+    """First days of the quarters from ``x0`` to ``x1``; over a long span, Januaries a round number of years apart.
+
+    At most about ``most`` ticks whatever the span (a plan running to 9999
+    gets a handful of labels, not thousands), never past the calendar's end.
+    """
+    first = x0.year * 12 + x0.month - 1  # months since year 0
+    last = x1.year * 12 + x1.month - 1
+    if (last - first) // 3 <= 3 * most:
+        months = [m for m in range(first, last + 1, 1) if m % 3 == 0]
+    else:
+        years = (last - first) / 12
+        step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000) if years / s <= most)
+        months = [y * 12 for y in range(-(-x0.year // step) * step, x1.year + 1, step)]
+    return [day for m in months if x0 <= (day := dt.date(m // 12, m % 12 + 1, 1)) <= x1]
+
+
 def progress_desc(kpi: dict) -> str:
-    """The chart in words: baseline, target, reviews, latest actual and the share of the way."""
+    """The chart in words: what the figures are, the target, the figures to date, attainment and forecast."""
     if language() != "en":
         return _progress_desc_translated(kpi)
     parts = []
     unit = f" {kpi['unit']}" if kpi.get("unit") else ""
+    chart = kpi.get("chart") or {}
+    cumulative = chart.get("kind") == "cumulative"
+    if kpi.get("aggregation_text"):
+        parts.append(f"Figures: {kpi['aggregation_text']}.")
     if kpi.get("baseline"):
         period = f" ({kpi['baseline']['period']})" if kpi["baseline"].get("period") else ""
-        parts.append(f"Baseline {kpi['baseline']['value']:,}{unit}{period}.")
+        parts.append(f"Baseline {kpi['baseline']['value']:,}{unit}{period}" + (", not plotted: it covers a whole period." if cumulative else "."))
     if kpi.get("target"):
         due = f" due {kpi['target']['due']}" if kpi["target"].get("due") else ""
         parts.append(f"Target {kpi['target']['value']:,}{unit}{due} ({kpi.get('direction') or 'no direction'}).")
     reviews = kpi.get("reviews") or []
     if reviews:
-        parts.append(f"{len(reviews)} review{'s' if len(reviews) != 1 else ''} from {reviews[0]['date']} to "
-                     f"{reviews[-1]['date']}; latest actual {reviews[-1]['actual']:,}{unit}.")
+        parts.append(f"{len(reviews)} review{'s' if len(reviews) != 1 else ''} from {reviews[0]['date']} to {reviews[-1]['date']}.")
     else:
         parts.append("No review with an actual value.")
-    if kpi.get("share") is not None:
-        parts.append(f"{kpi['share'] * 100:.0f}% of the way from baseline to target.")
+    if kpi.get("actual_to_date") is not None:
+        parts.append(f"{'Running total' if cumulative else 'Actual'} to {kpi.get('actual_through')}: {kpi['actual_to_date']:,}{unit}"
+                     + (f" against a target to date of {kpi['target_to_date']:,}{unit}." if kpi.get("target_to_date") is not None else "."))
+    if kpi.get("attainment") is not None:
+        parts.append(f"{kpi['attainment'] * 100:.0f}% of the target attained.")
+    if kpi.get("forecast") is not None:
+        parts.append(f"Forecast at the due date {kpi['forecast']:,}{unit}.")
     return " ".join(parts)
 
 
@@ -376,10 +428,18 @@ def _progress_desc_translated(kpi: dict) -> str:
         return format_amount(value, kpi.get("unit"))
 
     parts = []
+    chart = kpi.get("chart") or {}
+    cumulative = chart.get("kind") == "cumulative"
+    if kpi.get("aggregation_text"):
+        parts.append(_("Figures: {what}.").format(what=_(kpi["aggregation_text"])))
     if kpi.get("baseline"):
         period = kpi["baseline"].get("period")
-        parts.append((_("Baseline {value} ({period}).") if period else _("Baseline {value}.")).format(
-            value=amount(kpi["baseline"]["value"]), period=period))
+        if cumulative:
+            text = (_("Baseline {value} ({period}), not plotted: it covers a whole period.") if period
+                    else _("Baseline {value}, not plotted: it covers a whole period."))
+        else:
+            text = _("Baseline {value} ({period}).") if period else _("Baseline {value}.")
+        parts.append(text.format(value=amount(kpi["baseline"]["value"]), period=period))
     if kpi.get("target"):
         due = kpi["target"].get("due")
         direction = _(kpi["direction"]) if kpi.get("direction") else _("no direction")
@@ -387,19 +447,32 @@ def _progress_desc_translated(kpi: dict) -> str:
             value=amount(kpi["target"]["value"]), due=format_date(due) if due else "", direction=direction))
     reviews = kpi.get("reviews") or []
     if reviews:
-        parts.append(ngettext("{n} review from {first} to {last}; latest actual {actual}.",
-                              "{n} reviews from {first} to {last}; latest actual {actual}.", len(reviews)).format(
-            n=len(reviews), first=format_date(reviews[0]["date"]), last=format_date(reviews[-1]["date"]),
-            actual=amount(reviews[-1]["actual"])))
+        parts.append(ngettext("{n} review from {first} to {last}.", "{n} reviews from {first} to {last}.", len(reviews)).format(
+            n=len(reviews), first=format_date(reviews[0]["date"]), last=format_date(reviews[-1]["date"])))
     else:
         parts.append(_("No review with an actual value."))
-    if kpi.get("share") is not None:
-        parts.append(_("{share}% of the way from baseline to target.").format(share=f"{kpi['share'] * 100:.0f}"))
+    if kpi.get("actual_to_date") is not None:
+        through = format_date(kpi["actual_through"]) if kpi.get("actual_through") else ""
+        if kpi.get("target_to_date") is not None:
+            text = (_("Running total to {date}: {actual} against a target to date of {target}.") if cumulative
+                    else _("Actual to {date}: {actual} against a target to date of {target}."))
+        else:
+            text = _("Running total to {date}: {actual}.") if cumulative else _("Actual to {date}: {actual}.")
+        parts.append(text.format(date=through, actual=amount(kpi["actual_to_date"]),
+                                 target=amount(kpi["target_to_date"]) if kpi.get("target_to_date") is not None else ""))
+    if kpi.get("attainment") is not None:
+        parts.append(_("{share}% of the target attained.").format(share=f"{kpi['attainment'] * 100:.0f}"))
+    if kpi.get("forecast") is not None:
+        parts.append(_("Forecast at the due date {value}.").format(value=amount(kpi["forecast"])))
     return " ".join(parts)
 
 
+def _points(items) -> list[tuple[dt.date, float]]:
+    return [(d, p["value"]) for p in items or [] if p.get("value") is not None and (d := _date(p.get("date"))) is not None]
+
+
 def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
-    """One KPI's progress as a small time chart.
+    """One KPI's progress as a small time chart of what its figures mean.
 
     Args:
         kpi: A KPI entry of the report (see :func:`kpi_policies.audit.progress.kpi_progress`).
@@ -407,37 +480,50 @@ def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
         ident: A prefix that makes the chart's element ids unique in the page.
 
     Returns:
-        The ``<svg>``: the baseline (grey square) at the start of the period,
-        the target (green ring) at its due date with a dashed level line, a
-        dotted straight line from baseline to target (the planned path), and
-        every review's actual (blue line and dots, the latest labelled).
-        Values share one vertical axis in the KPI's unit; time runs left to right.
+        The ``<svg>``. For totals and year-to-date figures (``chart.kind`` =
+        ``cumulative``): the running total (blue) against the cumulative
+        phased target to date (dotted), from zero; the baseline, a whole
+        period's figure, is not plotted. For averages and latest values
+        (``level``): each review's figure (blue) against the target's path
+        (dotted) from the baseline (grey square). Always: the target (green
+        ring and dashed level) at its due date, and the forecast at the due
+        date (hollow blue ring, dashed from the last figure). Values share one
+        vertical axis in the KPI's unit; time runs left to right.
     """
     w, h = 320, 156
     left, right, top, bottom = 50, 16, 14, 24
     pw, ph = w - left - right, h - top - bottom
-    baseline = kpi["baseline"]["value"] if kpi.get("baseline") else None
+    chart = kpi.get("chart") or {}
+    cumulative = chart.get("kind") == "cumulative"
+    baseline = kpi["baseline"]["value"] if kpi.get("baseline") and not cumulative else None
     target = kpi["target"]["value"] if kpi.get("target") else None
     due = _date(kpi["target"].get("due")) if kpi.get("target") else None
-    reviews = [(d, r["actual"]) for r in kpi.get("reviews") or [] if (d := _date(r["date"])) is not None]
-    start = _date((period or {}).get("start"))
+    window = kpi.get("window") or {}
+    due = due or _date(window.get("end"))
+    actual = _points(chart.get("actual"))
+    planned = _points(chart.get("planned"))
+    forecast = _points([chart["forecast"]]) if chart.get("forecast") else []
+    start = _date(window.get("start")) or _date((period or {}).get("start"))
     end = _date((period or {}).get("end"))
-    dates = [d for d, _ in reviews] + [d for d in (due, start, end) if d]
+    dates = [d for d, _ in actual + planned + forecast] + [d for d in (due, start, end) if d]
     title = _("{kpi} progress").format(kpi=kpi.get("id") or "")
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="progress" viewBox="0 0 {w} {h}" role="img" '
             f'aria-labelledby="{ident}-t {ident}-d" font-family="{_e(FONT)}">'
             f'<title id="{ident}-t">{_e(title)}</title>'
             f'<desc id="{ident}-d">{_e(progress_desc(kpi))}</desc>')
-    values = [v for v in [baseline, target] + [a for _, a in reviews] if v is not None]
+    values = [v for v in [baseline, target] + [a for _, a in actual + planned + forecast] if v is not None]
+    if cumulative and values:
+        values.append(0)
     if not values or not dates:
         head = head.replace(f'viewBox="0 0 {w} {h}"', f'viewBox="0 0 {w} 40"', 1)
         return Markup(head + f'<rect x="1" y="1" width="{w - 2}" height="38" rx="6" fill="#f9fafb" stroke="#d1d5db" '
                       f'stroke-dasharray="4 3"/><text x="{w / 2}" y="24" text-anchor="middle" font-size="12" '
-                      f'fill="#4b5563">no baseline, target or review to chart</text></svg>')
-    x0 = start or min(dates)
+                      f'fill="#4b5563">{_e(_("no baseline, target or review to chart"))}</text></svg>')
+    x0 = min([start] if start else dates)
+    x0 = min([x0] + [d for d in dates if d < x0])
     x1 = max(dates)
     if x1 <= x0:
-        x0, x1 = x0 - dt.timedelta(days=15), x1 + dt.timedelta(days=15)
+        x0, x1 = _shift(x0, -15), _shift(x1, 15)
     ticks = _nice_ticks(min(values), max(values))
     y0, y1 = ticks[0], ticks[-1]
 
@@ -452,37 +538,39 @@ def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_n(sy(t))}" y2="{_n(sy(t))}" stroke="#eef0f3"/>'
                    f'<text x="{left - 4}" y="{_n(sy(t) + 3.5)}" font-size="9.5" text-anchor="end" fill="#4b5563">'
                    f'{_e(compact(t))}</text>')
-    month = dt.date(x0.year, x0.month, 1)
     labelled = 0
-    while month <= x1:
-        if month >= x0 and month.month in (1, 4, 7, 10):
-            x = sx(month)
-            label = (_MONTHS_VI if language() == "vi" else _MONTHS)[month.month - 1]
-            if month.month == 1 or labelled == 0:
-                label = f"{label} {month.year}"
-            out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top + ph}" y2="{top + ph + 3}" stroke="#9ca3af"/>'
-                       f'<text x="{_n(x)}" y="{top + ph + 14}" font-size="9.5" text-anchor="middle" fill="#4b5563">'
-                       f'{_e(label)}</text>')
-            labelled += 1
-        month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    for month in _time_ticks(x0, x1):
+        x = sx(month)
+        label = (_MONTHS_VI if language() == "vi" else _MONTHS)[month.month - 1]
+        if month.month == 1 or labelled == 0:
+            label = f"{label} {month.year}"
+        out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top + ph}" y2="{top + ph + 3}" stroke="#9ca3af"/>'
+                   f'<text x="{_n(x)}" y="{top + ph + 14}" font-size="9.5" text-anchor="middle" fill="#4b5563">'
+                   f'{_e(label)}</text>')
+        labelled += 1
     if target is not None:
         label = _("target {value}").format(value=compact(target))
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_n(sy(target))}" y2="{_n(sy(target))}" '
                    f'stroke="#15803d" stroke-dasharray="5 3" stroke-width="1.2"/>'
                    f'<text x="{left + 3}" y="{_n(sy(target) - 4 if sy(target) > top + 12 else sy(target) + 11)}" '
                    f'font-size="9.5" fill="#166534">{_e(label)}</text>')
-    if baseline is not None and target is not None and due is not None:
-        out.append(f'<line x1="{_n(sx(x0))}" y1="{_n(sy(baseline))}" x2="{_n(sx(due))}" y2="{_n(sy(target))}" '
-                   f'stroke="#9ca3af" stroke-dasharray="1.5 2.5" stroke-width="1.4"/>')
+    if planned:
+        path = " ".join(f"{_n(sx(d))},{_n(sy(v))}" for d, v in planned)
+        out.append(f'<polyline points="{path}" fill="none" stroke="#6b7280" stroke-dasharray="1.5 2.5" stroke-width="1.4"/>')
     if baseline is not None:
         bx, by = sx(x0), sy(baseline)
         out.append(f'<rect x="{_n(bx - 4)}" y="{_n(by - 4)}" width="8" height="8" fill="#6b7280"/>')
-    if reviews:
-        points = " ".join(f"{_n(sx(d))},{_n(sy(a))}" for d, a in reviews)
+    if actual and forecast:
+        (ld, lv), (fd, fv) = actual[-1], forecast[0]
+        out.append(f'<line x1="{_n(sx(ld))}" y1="{_n(sy(lv))}" x2="{_n(sx(fd))}" y2="{_n(sy(fv))}" stroke="#1d4ed8" '
+                   f'stroke-dasharray="3 3" stroke-width="1.2"/>'
+                   f'<circle cx="{_n(sx(fd))}" cy="{_n(sy(fv))}" r="3.4" fill="#ffffff" stroke="#1d4ed8" stroke-width="1.6"/>')
+    if actual:
+        points = " ".join(f"{_n(sx(d))},{_n(sy(a))}" for d, a in actual)
         out.append(f'<polyline points="{points}" fill="none" stroke="#1d4ed8" stroke-width="1.8"/>')
-        for d, a in reviews:
+        for d, a in actual:
             out.append(f'<circle cx="{_n(sx(d))}" cy="{_n(sy(a))}" r="2.3" fill="#1d4ed8"/>')
-        d, a = reviews[-1]
+        d, a = actual[-1]
         lx, ly = sx(d), sy(a)
         anchor = "end" if lx > left + pw * 0.6 else "start"
         dx = -6 if anchor == "end" else 6

@@ -17,7 +17,7 @@ import click
 from kpi_policies import __version__
 from kpi_policies.i18n import _, language
 
-from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IsoDate, emit as _emit, fail as _fail, prepare_run, choose_language
+from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON, IsoDate, emit as _emit, fail as _fail, guard_outputs, pair_outputs, prepare_run, choose_language
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,42 +30,26 @@ def cli() -> None:
     column of every finding."""
 
 
-FAIL_ON = {"error": 2, "warning": 1, "info": 0, "never": None}
-
-
-def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
-    """Pair each ``--format`` with the ``--output`` given in the same position.
-
-    Formats without an output of their own go to standard output; only one may.
-
-    Raises:
-        click.UsageError: when there are more outputs than formats, or two formats want standard output.
-    """
-    formats = formats or ("text",)
-    if len(outputs) > len(formats):
-        raise click.UsageError(f"{len(outputs)} --output given for {len(formats)} --format; give one --format per --output")
-    pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
-    if sum(1 for _fmt, out in pairs if out is None) > 1:
-        raise click.UsageError("only one --format can go to standard output; give the others an --output FILE")
-    return pairs
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--as-of", type=IsoDate(), default=None, help="Judge time-dependent rules (overdue reviews, expiring suppressions) as of this day. Default: today.")
-@click.option("--policy", "policy_path", default=None, help="A policy pack (kind: Policy) or built-in pack name (recommended, strict). Default: the project configuration's, else recommended.")
+@click.option("--policy", "policy_path", default=None, help="A policy pack (kind: Policy) or built-in pack name (recommended, strict, vietnam). Default: the project configuration's, else recommended.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["text", "json", "github", "sarif", "junit", "markdown"]),
               help="Report format (default: text). Repeat with --output to write several reports in one run.")
 @click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
-              help="File for the report of the --format in the same position; a format without one goes to standard output.")
+              help="File for the report of the --format in the same position ('-': standard output); a format without one goes to standard output.")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error", show_default=True,
               help="Lowest severity that makes the exit code 1; 'never' always exits 0 after a completed check.")
 @click.option("--ignore-suppressions", is_flag=True, help="Report what the run would show without inline, policy and baseline suppressions.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), default=None, help="Report only findings not recorded in this baseline file.")
-@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), default=None, help="Record this run's active findings in a baseline file, then exit 0.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), default=None, help="Record this run's findings in a baseline file, then exit 0. With --baseline (even the same file) "
+                   "the findings it still matches stay recorded, so `--baseline F --write-baseline F` updates F.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True, help="Worker processes for many files (0: one per CPU).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.kpi-policies-cache/ at the repository root).")
-def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline, jobs, no_cache) -> None:
+@click.option("--base", "base_ref", default=None, help="Compare each plan with its version at this git revision (change rules CH; e.g. origin/main, HEAD).")
+@click.option("--shard", default=None, metavar="I/N", help="Check only shard I of N (a fixed share of the files, by path), "
+              "for a CI job matrix; cross-file rules still see every file. Merge the shards' JSON with `kpi-policies merge`.")
+def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressions, baseline_path, write_baseline, jobs, no_cache, base_ref, shard) -> None:
     """Check KPI plans and strategies.
 
     PATHS are files or folders (folders are searched for *.yaml and *.yml);
@@ -76,30 +60,59 @@ def check(paths, as_of, policy_path, formats, outputs, fail_on, ignore_suppressi
     \b
     Examples:
       kpi-policies check plans/ --as-of 2027-04-10
-      kpi-policies check --format github --format sarif --output results.sarif
+      kpi-policies check --format sarif --output results.sarif --format github
       kpi-policies check --write-baseline .kpi-baseline.json
+      kpi-policies check --baseline .kpi-baseline.json --write-baseline .kpi-baseline.json
     """
     from kpi_policies.baseline import write
+    from kpi_policies.outputs import OutputError
     from kpi_policies.report import render
     from kpi_policies.result import Severity
 
-    pairs = pair_outputs(formats, outputs)
-    settings, files, engine, baseline = prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions,
-                                                    use_baseline=not write_baseline)
+    from kpi_policies.cli.common import absolute
+
+    pairs = [(fmt, absolute(out)) for fmt, out in pair_outputs(formats, outputs)]
+    shown_baseline, write_baseline = write_baseline, absolute(write_baseline)
+    run = prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions, use_baseline=not write_baseline)
+    engine, files, baseline = run.engine, run.files, run.baseline
+    if base_ref:  # change rules compare with git: one process, no cache
+        from kpi_policies.cli.diff import attach_base, removed_plans
+
+        attach_base(engine, base_ref, files)
+        jobs, no_cache = 1, True
+    # outputs never overwrite an input; the baseline read may be updated in place by --write-baseline (see its help)
+    guard_outputs([("--output", out) for _, out in pairs if out not in (None, "-")], run.settings, files, engine, baseline)
+    guard_outputs([("--write-baseline", write_baseline)] + [("--output", out) for _, out in pairs if out not in (None, "-")],
+                  run.settings, files, engine)
     cache = None
     if not no_cache:
         from kpi_policies.cache import Cache
 
-        cache = Cache(settings.root, f"{engine.policy.digest}\x1f{engine.as_of}\x1f{ignore_suppressions}")
-    result = engine.run(files, baseline=baseline, jobs=jobs or (os.cpu_count() or 1), cache=cache)
+        cache = Cache(run.settings.root, f"{engine.policy.digest}\x1f{engine.as_of}\x1f{ignore_suppressions}")
+    shard_info = None
+    if shard:
+        from kpi_policies import shard as sharding
+
+        try:
+            index, count = sharding.parse(shard)
+        except sharding.ShardError as exc:
+            raise click.UsageError(str(exc)) from None
+        if write_baseline:
+            raise click.UsageError("--write-baseline records a whole run; it cannot be used with --shard")
+        result, shard_info = sharding.run(engine, files, index, count, baseline=baseline,
+                                          jobs=jobs, cache=cache)
+    else:
+        result = engine.run(files, baseline=baseline, jobs=jobs, cache=cache)
+    if base_ref:  # plans in force deleted since the base (CH005)
+        result.files += removed_plans(engine, run.targets or [], result)
     for fmt, output in pairs:
-        _emit(render(fmt, result), output)
+        _emit(render(fmt, result, **({"shard": shard_info} if fmt == "json" and shard_info else {})), output)
     if write_baseline:
         try:
-            count = write(result, write_baseline)
-        except OSError as exc:
-            _fail(f"cannot write {write_baseline}: {exc.strerror or exc}")
-        click.echo(f"kpi-policies: recorded {count} finding(s) in {write_baseline}", err=True)
+            count = write(result, write_baseline, previous=baseline)
+        except OutputError as exc:
+            _fail(str(exc))
+        click.echo(f"kpi-policies: recorded {count} finding(s) in {shown_baseline}", err=True)
         sys.exit(EXIT_OK)
     threshold = FAIL_ON[fail_on]
     failing = threshold is not None and any(f.severity.rank >= threshold for f in result.blocking(Severity.INFO))
@@ -158,7 +171,7 @@ def config_command(show, policy_path) -> None:
     ]
     for rule_id, rule in engine.rules.items():
         view = engine.view(rule_id)
-        params = engine._validated(rule, view.params).model_dump()
+        params = engine.resolved.params(rule, view.params).model_dump()
         origin = policy.where("rules", rule_id) if ("rules", rule_id) in policy.origins else "default"
         lines.append(f"  {rule_id:<6} {'on ' if view.enabled else 'off'} {view.severity.value:<7} {view.enforcement:<7} "
                      f"{params or ''}    <- {origin}")
@@ -219,13 +232,17 @@ def rules_command(fmt, policy_path) -> None:
 @click.option("--reference", is_flag=True, help="Print the reference plan that rule examples are written against.")
 @click.option("--policy", "policy_path", default=None, help="Also explain the rules of the plugins this policy loads.")
 def explain(rule_id, reference, policy_path) -> None:
-    """Print the documentation of RULE_ID: why it matters, parameters, an example that fails and one that passes."""
+    """Print the documentation of RULE_ID: why it matters, parameters, an example that fails and one that passes.
+
+    Given a metric id of the catalog instead (e.g. `cost_per_lead`), print the metric's definition.
+    """
     from kpi_policies.docs import explain_text
-    from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
     from kpi_policies.rules.registry import UnknownRuleError, get_rule
 
     if reference:
-        click.echo(REFERENCE_PLAN + "\n---\n# the strategy examples may refer to (metadata.strategy: company-2027)\n" + REFERENCE_STRATEGY, nl=False)
+        from kpi_policies.rules.examples import reference_text
+
+        click.echo(reference_text(), nl=False)
         return
     if not rule_id:
         _fail("name a rule id (e.g. `kpi-policies explain GL001`) or pass --reference")
@@ -234,7 +251,10 @@ def explain(rule_id, reference, policy_path) -> None:
     try:
         rule = get_rule(rule_id, _plugins(policy_path))
     except (UnknownRuleError, PluginError) as exc:
-        _fail(exc.args[0])
+        from kpi_policies.cli.metrics import explain_metric
+
+        explain_metric(rule_id, policy_path) or _fail(exc.args[0])
+        return
     click.echo(explain_text(rule))
 
 
@@ -256,42 +276,26 @@ def import_gitlab(source, output, plan_id) -> None:
     """
     from kpi_policies.importers.gitlab_pi import ImportError_, convert_file
 
+    guard_outputs([("--output", output)], inputs=[source])
     try:
         text = convert_file(source, plan_id=plan_id)
     except ImportError_ as exc:
         _fail(str(exc))
     _emit(text, output)
-    if output:
+    if output and output != "-":
         click.echo(f"wrote {output}", err=True)
 
 
-def main() -> None:
-    """Entry point: run the command line; unexpected errors become one line and exit 2."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("kpi-policies: aborted", err=True)
-        sys.exit(EXIT_USAGE)
-    except click.UsageError as exc:
-        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-        click.echo(f"kpi-policies: {exc.format_message()}{hint}", err=True)
-        sys.exit(EXIT_USAGE)
-    except click.ClickException as exc:
-        click.echo(f"kpi-policies: {exc.format_message()}", err=True)
-        sys.exit(EXIT_USAGE)
-    except (BrokenPipeError, KeyboardInterrupt):
-        sys.exit(EXIT_USAGE)
-    except Exception as exc:  # never a traceback
-        click.echo(f"kpi-policies: internal error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-
-
-def _register_report() -> None:
+def _register_commands() -> None:
+    """Add the commands that live in their own modules."""
+    from kpi_policies.cli.diff import diff_command
+    from kpi_policies.cli.init import init_command
+    from kpi_policies.cli.merge import merge_command
+    from kpi_policies.cli.metrics import metrics_command
     from kpi_policies.cli.report import report_command
 
-    cli.add_command(report_command)
+    for command in (report_command, diff_command, merge_command, metrics_command, init_command):
+        cli.add_command(command)
 
 
-_register_report()
+_register_commands()

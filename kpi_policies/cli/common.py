@@ -6,6 +6,8 @@ import datetime as dt
 import os
 import re
 import sys
+from dataclasses import dataclass
+from typing import Any
 
 import click
 
@@ -37,44 +39,174 @@ def fail(message: str) -> None:
 
 
 def emit(text: str, output: str | None) -> None:
-    """Write ``text`` to the file ``output`` (creating its folder), or to standard output when ``None``."""
-    if not output:
+    """Write ``text`` to the file ``output`` atomically (creating its folder), or to standard output when ``None`` or ``-``."""
+    from kpi_policies.outputs import OutputError, write_atomic
+
+    if not output or output == "-":
         click.echo(text, nl=False)
         return
     try:
-        os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
-        with open(output, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
-            fh.write(text)
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
+        write_atomic(output, text)
+    except OutputError as exc:
+        fail(str(exc))
 
 
-def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: bool = False, use_baseline: bool = True):
+def guard_outputs(outputs, settings=None, files=(), engine=None, baseline=None, inputs=()) -> None:
+    """Exit 2 with one line when an output (``(option, path)`` pairs) is an input of the run or another output.
+
+    The inputs are the files checked, the policy packs, the baseline read, the
+    project configuration and any ``inputs`` given.
+    """
+    from kpi_policies.outputs import OutputError, check_outputs
+
+    read = list(files) + list(inputs)
+    if engine is not None:
+        read += list(engine.policy.sources)
+    if baseline is not None:
+        read.append(baseline.path)
+    if settings is not None and settings.config_file:
+        read.append(settings.config_file)
+    try:
+        check_outputs(outputs, read)
+    except OutputError as exc:
+        fail(str(exc))
+
+
+@dataclass
+class RunSetup:
+    """Everything a run needs, as ``check`` and ``report`` set it up.
+
+    Attributes:
+        settings: The project configuration (:class:`kpi_policies.settings.Settings`).
+        files: The files to check, discovered from the command line or the configuration.
+        engine: The engine, with the policy resolved.
+        baseline: The baseline whose entries waive known findings, or ``None``.
+    """
+
+    settings: Any
+    files: list[str]
+    engine: Any
+    baseline: Any = None
+    targets: list[str] | None = None
+
+
+def absolute(path: str | None) -> str | None:
+    """``path`` made absolute against the folder the command started in (``-`` and ``None`` kept)."""
+    return path if path in (None, "-") else os.path.abspath(path)
+
+
+def _repository_of(paths, settings) -> str:
+    """The repository a run is about.
+
+    The configured one (the git repository or configuration file of the
+    starting folder) when it holds the first path; else the git repository of
+    the first path; else the starting folder's.
+    """
+    from kpi_policies.index import repository_root
+
+    root = os.path.realpath(settings.root)
+    if not paths:
+        return root
+    first = os.path.realpath(paths[0])
+    known = settings.config_file or os.path.exists(os.path.join(root, ".git"))
+    if known and (first == root or first.startswith(root.rstrip(os.sep) + os.sep)):
+        return root
+    other = repository_root(first)
+    return other if os.path.exists(os.path.join(other, ".git")) else root
+
+
+def _from_root(path: str, root: str) -> str:
+    """A path given relative to the starting folder, as seen from ``root`` (relative when inside it).
+
+    Links keep their own names: a link inside the repository to a file or folder outside is reported
+    where it is (and never read), so only the starting folder is resolved when the repository is
+    reached through a link.
+    """
+    absolute = os.path.abspath(path)
+    for full in (absolute, os.path.join(os.path.realpath(os.getcwd()), os.path.relpath(absolute))):
+        rel = os.path.relpath(full, root)
+        if rel != ".." and not rel.startswith(".." + os.sep):
+            return os.path.normpath(rel)
+    return absolute
+
+
+def prepare_run(paths, as_of, policy_path, baseline_path, ignore_suppressions: bool = False, use_baseline: bool = True) -> RunSetup:
     """Settings, files, engine and baseline of a run, as ``check`` and ``report`` set them up.
 
-    Command-line values win over the project configuration. Any problem is a
-    one-line usage error (exit 2).
-
-    Returns:
-        ``(settings, files, engine, baseline or None)``.
+    Command-line values win over the project configuration. The run happens
+    at the root of the repository the paths are in (the working folder moves
+    there), and every file is named relative to that root, so results,
+    baselines and report paths are the same whatever folder the command was
+    started from. Give output files to :func:`absolute` before calling this.
+    Any problem is a one-line usage error (exit 2).
     """
     from kpi_policies.baseline import Baseline, BaselineError
-    from kpi_policies.discover import DiscoveryError, default_paths, discover
+    from kpi_policies.discover import DiscoveryError, discover
     from kpi_policies.engine import Engine
-    from kpi_policies.policy import PolicyError, load_policy
+    from kpi_policies.policy import BUILTIN_PACKS, PolicyError, load_policy
     from kpi_policies.settings import ConfigError, load_settings
 
     try:
         settings = load_settings()
-        targets = list(paths) or settings.paths or default_paths()
-        files = discover(targets, exclude=settings.exclude, root=settings.root)
+        root = _repository_of(paths, settings)
+        here = os.getcwd()  # the configuration's paths are relative to the folder it was loaded for
+        if root != os.path.realpath(settings.root):
+            settings, here = load_settings(root), root
+        configured = lambda p: _from_root(os.path.join(here, p), root)
+        targets = [_from_root(p, root) for p in paths] or [configured(p) for p in settings.paths or []]
+        if policy_path and policy_path not in BUILTIN_PACKS:
+            policy_path = _from_root(policy_path, root)
+            if policy_path in BUILTIN_PACKS:  # ./strict names a file; the bare name would be the built-in pack
+                policy_path = os.path.join(".", policy_path)
+        elif not policy_path and settings.policy and settings.policy not in BUILTIN_PACKS:
+            policy_path = configured(settings.policy)
+        if baseline_path:
+            baseline_file = _from_root(baseline_path, root)
+        else:
+            baseline_file = configured(settings.baseline) if use_baseline and settings.baseline else None
+        os.chdir(root)
+        settings.root = root
+        if not targets:
+            if not os.path.isdir("plans"):
+                raise DiscoveryError(f"no plans/ folder in the repository {root}; name the plan files or folders to check")
+            targets = ["plans"]
+        files = discover(targets, exclude=settings.exclude, root=root, confine=not paths)
         engine = Engine(load_policy(policy_path or settings.policy), as_of or dt.date.today(),
                         ignore_suppressions=ignore_suppressions)
-        baseline_file = baseline_path or (settings.baseline if use_baseline else None)
         baseline = Baseline.read(baseline_file) if baseline_file and not ignore_suppressions else None
     except (DiscoveryError, PolicyError, ConfigError, BaselineError) as exc:
         fail(str(exc))
-    return settings, files, engine, baseline
+    return RunSetup(settings, files, engine, baseline, targets)
+
+
+#: ``--fail-on`` choices -> the lowest severity rank that makes the exit code 1.
+FAIL_ON = {"error": 2, "warning": 1, "info": 0, "never": None}
+
+
+def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """Pair each ``--format`` with the ``--output`` given in the same position.
+
+    Formats without an output of their own, or with ``-``, go to standard output; only one may.
+
+    Raises:
+        click.UsageError: when there are more outputs than formats, or two formats want standard output.
+    """
+    formats = formats or ("text",)
+    if len(outputs) > len(formats):
+        raise click.UsageError(f"{len(outputs)} --output given for {len(formats)} --format; give one --format per --output")
+    pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
+    if sum(1 for _, out in pairs if out in (None, "-")) > 1:
+        raise click.UsageError("only one --format can go to standard output; give the others an --output FILE")
+    for fmt, out in pairs:
+        wanted = OUTPUT_EXTENSIONS.get(os.path.splitext(out or "")[1].lower())
+        if wanted and fmt not in wanted:
+            raise click.UsageError(f"--output {out} goes with --format {fmt} (each --output pairs with the --format in the "
+                                   f"same position); write --format {wanted[0]} --output {out}")
+    return pairs
+
+
+#: Output file extensions that say which format they hold (a mismatch is a usage error, never a silent swap).
+OUTPUT_EXTENSIONS = {".sarif": ("sarif",), ".xml": ("junit",), ".md": ("markdown",), ".json": ("json", "sarif")}
 
 
 def choose_language(ctx: click.Context, _param, cli_lang: str | None) -> str:

@@ -144,7 +144,7 @@ def strip_html(text: str) -> str:
         parser.feed(text)
         parser.close()
     except Exception:  # HTMLParser is lenient; keep the text rather than fail
-        return _fold(html.unescape(re.sub(r"<[^>]*>", " ", text)))
+        return _fold(html.unescape(re.sub(r"<[^<>]*>", " ", text)))  # [^<>]: linear, a run of < cannot backtrack
     return _fold("".join(parser.parts))
 
 

@@ -8,7 +8,7 @@ from kpi_policies import __version__
 from kpi_policies.result import RunResult, Severity
 
 
-def render(result: RunResult, **_options) -> str:
+def render(result: RunResult, **options) -> str:
     """JSON text of the run.
 
     Shape::
@@ -25,6 +25,9 @@ def render(result: RunResult, **_options) -> str:
 
     Severity counts are of active findings; suppressed ones are listed with
     their justification and counted under ``suppressed``.
+
+    A shard of a split run (``check --shard I/N``, option ``shard``) adds a
+    ``shard`` object for ``kpi-policies merge`` (see :mod:`kpi_policies.shard`).
     """
     doc = {
         "tool": {"name": "kpi-policies", "version": __version__},
@@ -34,4 +37,6 @@ def render(result: RunResult, **_options) -> str:
         "rules_run": result.rules_run,
         "findings": [f.to_dict() for f in result.findings],
     }
+    if options.get("shard"):
+        doc["shard"] = options["shard"]
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

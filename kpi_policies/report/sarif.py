@@ -2,9 +2,12 @@
 
 One run. ``tool.driver`` lists every rule evaluated with its documentation
 (short description = summary, full description = rationale, help = the whole
-``explain`` text). Each result has ``ruleId``, ``ruleIndex``, ``level``, a
+``explain`` text, ``helpUri`` = the rule's section of docs/rules.md). Rule
+information comes from the run result, so plugin rules are described too. Each result has ``ruleId``, ``ruleIndex``, ``level``, a
 message and a location whose ``artifactLocation.uri`` is relative to the
-repository root (``%SRCROOT%``), percent-encoded with forward slashes, and a
+repository root (``uriBaseId`` ``%SRCROOT%``, which ``originalUriBaseIds``
+resolves to the root's ``file:`` URI), percent-encoded with forward slashes,
+whatever folder kpi-policies was started from, and a
 region of at least line 1, column 1. ``partialFingerprints`` hash the rule,
 file, plan and JSON pointer, not the line, so they stay stable when unrelated
 lines move.
@@ -18,15 +21,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from pathlib import Path
 
 from kpi_policies import __version__
 from kpi_policies.paths import uri_of, workspace_root
-from kpi_policies.result import Finding, RunResult, Severity
+from kpi_policies.result import Finding, RuleInfo, RunResult, Severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/kpi-policies/kpi-policies"
 #: Results kept per run (GitHub displays at most 5,000, ordered by severity).
 MAX_RESULTS = 5000
+#: The base every relative URI is resolved against: the repository root.
+SRCROOT = "%SRCROOT%"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
@@ -36,21 +43,28 @@ def fingerprint(finding: Finding, uri: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _rule_descriptor(rule_id: str) -> dict:
-    from kpi_policies.docs import explain_text
-    from kpi_policies.rules.registry import get_rule
-
-    rule = get_rule(rule_id)
-    rationale = " ".join(rule.rationale().split()) or rule.summary()
-    return {
+def _rule_descriptor(rule: RuleInfo) -> dict:
+    """A ``reportingDescriptor`` from the rule information the run carries (plugin rules included)."""
+    descriptor = {
         "id": rule.id,
-        "name": rule.name,
-        "shortDescription": {"text": rule.summary()},
-        "fullDescription": {"text": rationale},
-        "help": {"text": explain_text(rule), "markdown": explain_text(rule)},
+        "name": rule.name or rule.id,
+        "shortDescription": {"text": rule.summary or rule.name or rule.id},
+        "fullDescription": {"text": rule.rationale or rule.summary or rule.name or rule.id},
+        "help": {"text": rule.help or rule.summary or rule.id, "markdown": rule.help or rule.summary or rule.id},
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
-        "properties": {"tags": ["kpi", rule.family()]},
+        "properties": {"tags": ["kpi", rule.family or rule.id.rstrip("0123456789")]},
     }
+    if rule.help_uri:
+        descriptor["helpUri"] = rule.help_uri
+    return descriptor
+
+
+def _artifact_location(path: str, root: str) -> dict:
+    """``uri`` relative to the repository root with ``uriBaseId`` ``%SRCROOT%``; an absolute ``file:`` URI outside it."""
+    uri = uri_of(path, root)
+    if uri.startswith("file:"):
+        return {"uri": uri}
+    return {"uri": uri, "uriBaseId": SRCROOT}
 
 
 def build(result: RunResult, root: str | None = None) -> dict:
@@ -73,25 +87,26 @@ def build(result: RunResult, root: str | None = None) -> dict:
         })
     results = []
     for f in findings:
-        uri = uri_of(f.file, root)
+        location = _artifact_location(f.file, root)
+        uri = location["uri"]
         results.append({
             "ruleId": f.rule_id,
             "ruleIndex": index[f.rule_id],
             "level": LEVELS[f.severity],
             "message": {"text": f.message},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": location,
                 "region": {"startLine": max(1, f.line), "startColumn": max(1, f.column)},
             }}],
             "partialFingerprints": {"kpiPolicies/v1": fingerprint(f, uri)},
             "properties": {"planId": f.plan_id, "pointer": f.pointer, "enforcement": f.enforcement},
         })
         if f.suppression:
-            until = f" (until {f.suppression['until']})" if f.suppression.get("until") else ""
+            until = f" (until {f.suppression.until})" if f.suppression.until else ""
             results[-1]["suppressions"] = [{
-                "kind": "inSource" if f.suppression["kind"] == "inline" else "external",
+                "kind": "inSource" if f.suppression.kind == "inline" else "external",
                 "status": "accepted",
-                "justification": f"{f.suppression['reason']}{until}",
+                "justification": f"{f.suppression.reason}{until}",
             }]
     run = {
         "tool": {"driver": {
@@ -99,8 +114,10 @@ def build(result: RunResult, root: str | None = None) -> dict:
             "version": __version__,
             "semanticVersion": __version__,
             "informationUri": INFORMATION_URI,
-            "rules": [_rule_descriptor(r) for r in rule_ids],
+            "rules": [_rule_descriptor(result.rule(r)) for r in rule_ids],
         }},
+        "originalUriBaseIds": {SRCROOT: {"uri": Path(os.path.abspath(root)).as_uri().rstrip("/") + "/",
+                                         "description": {"text": "The repository root."}}},
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications,
                          "properties": {"asOf": result.as_of}}],
         "results": results,

@@ -54,12 +54,15 @@ class Violation:
         missing: For "X is missing" findings, the path of the absent value. When
             the schema rejected a value written there (a date like 31/12/2026),
             the schema finding already says so and this one is dropped.
+        position: 1-based ``(line, column)`` in the file when the rule knows it
+            more precisely than ``path`` (a column inside a formula).
     """
 
     path: tuple
     message: str
     on_key: bool = False
     missing: tuple | None = None
+    position: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -71,12 +74,39 @@ class DocumentSummary:
         kind: ``KpiPlan``, ``Strategy``... or ``None``.
         doc_id: ``metadata.id``, if any.
         id_position: 1-based (line, column) of ``metadata.id``.
+        facts: What run-level rules asked to keep of the document (:func:`summary_facts`),
+            by rule family; plain JSON-able data, so it survives the cache.
     """
 
     file: str
     kind: str | None
     doc_id: str | None
     id_position: tuple = (1, 1)
+    facts: dict | None = None
+
+
+def summary_facts(rules: Iterable[type["Rule"]], loaded) -> dict | None:
+    """The facts run-level rules keep of one judged document: ``{family: rule.summarize(model, document)}``.
+
+    A run-level rule that needs more than ids across files (a strategy's goals
+    and the plans serving them) defines a classmethod ``summarize(model,
+    document)`` returning small JSON-able data; a failing one keeps nothing.
+    """
+    model = getattr(loaded, "model", None)
+    if model is None:
+        return None
+    out: dict = {}
+    for rule in rules:
+        summarize = getattr(rule, "summarize", None)
+        if summarize is None or not rule.run_level or rule.family() in out:
+            continue
+        try:
+            fact = summarize(model, getattr(loaded, "document", None))
+        except Exception:  # a broken summary must not stop the run; its rule then sees nothing of this file
+            fact = None
+        if fact is not None:
+            out[rule.family()] = fact
+    return out or None
 
 
 @dataclass
@@ -90,6 +120,8 @@ class Context:
         policy: The effective policy (approved tools, settings).
         catalog: The metric catalog.
         as_of: The day time-dependent rules judge on (``--as-of``, default today).
+        base: The document's earlier version the run compares with (``check --base``):
+            a :class:`kpi_policies.history.Base`, or ``None`` when there is none.
     """
 
     plan: "KpiPlan"
@@ -98,6 +130,7 @@ class Context:
     policy: "Policy"
     catalog: "Catalog"
     as_of: dt.date
+    base: object = None
 
     def kpis(self) -> Iterator["Kpi"]:
         """The plan's KPIs that could be read (those with an id)."""
@@ -191,6 +224,9 @@ class Rule:
     def family(cls) -> str:
         """The id's letter prefix, e.g. ``"GL"``."""
         return re.sub(r"[0-9]+$", "", cls.id)
+
+    #: Web page documenting the rule; built-in rules default to their section of docs/rules.md.
+    help_uri: ClassVar[str] = ""
 
 
 class LoadRule(Rule):

@@ -32,6 +32,7 @@ objectives:
 kpis:
   - id: KPI-REVENUE
     name: Online revenue
+    owner: head-of-marketing
     objective: OBJ-REVENUE
     metric: revenue
     unit: VND
@@ -47,6 +48,7 @@ kpis:
         - {date: 2027-03-31, actual: 4420000000}
   - id: KPI-CONVERSION
     name: Web conversion rate
+    owner: web-team-lead
     objective: OBJ-REVENUE
     metric: conversion_rate
     unit: percent
@@ -61,6 +63,9 @@ kpis:
         - {date: 2027-03-31, actual: 2.2}
 initiatives:
   - {id: INIT-CHECKOUT, title: Shorter checkout, kpis: [KPI-CONVERSION], owner: web-team, start: 2027-02-01, end: 2027-06-30}
+approval: {approved_by: ceo, approved_on: 2026-12-20, reference: Board minutes 2026-12-20}
+revisions:
+  - {date: 2027-01-25, covers: [INIT-CHECKOUT], reason: Checkout work starts in February, approved_by: ceo}
 """
 
 REFERENCE_STRATEGY = """\
@@ -74,6 +79,35 @@ metadata:
 goals:
   - {id: G-RETENTION, title: Keep existing customers, type: customer_retention}
 """
+
+
+def reference_text() -> str:
+    """The reference plan as ``explain --reference`` prints it: one document that passes a first check.
+
+    The review logs (reviews held by :data:`EXAMPLE_AS_OF`) are shown as
+    comments, so the plan checked before those dates has no review "in the
+    future"; the strategy follows as comments, so the output is one YAML
+    document. Uncommenting the logs gives exactly the plan the examples are
+    judged against.
+    """
+    out, in_log = [], False
+    for line in REFERENCE_PLAN.splitlines():
+        if line.strip() == "log:":
+            in_log = True
+            out.append(line.replace("log:", "# log:") + f"     # reviews held, as the examples are judged on {EXAMPLE_AS_OF.isoformat()}")
+            continue
+        if in_log and line.lstrip().startswith("- {date:"):
+            indent = len(line) - len(line.lstrip())
+            out.append(" " * indent + "# " + line.lstrip())
+            continue
+        in_log = False
+        out.append(line)
+    header = ("# The plan that rule examples are written against (kpi-policies explain --reference).\n"
+              f"# Examples are judged as of {EXAMPLE_AS_OF.isoformat()} with the review logs below uncommented:\n"
+              f"#   kpi-policies check --as-of {EXAMPLE_AS_OF.isoformat()} reference.yaml\n")
+    strategy = "".join(f"# {line}\n" if line else "#\n" for line in REFERENCE_STRATEGY.splitlines())
+    return (header + "\n".join(out) + "\n\n# The strategy examples may refer to (metadata.strategy: company-2027),"
+            " a file of its own:\n" + strategy)
 
 
 def merge(base: Any, change: Any) -> Any:

@@ -7,6 +7,8 @@ SMART (Doran, 1981): realistic and time-bound.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from kpi_policies.i18n import _, format_number
@@ -178,6 +180,7 @@ class ChangeLimitParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_change_percent: float = Field(50, gt=0, description="Largest change against baseline, in percent of the baseline, allowed without a justification.")
+    max_change_points: float = Field(10, gt=0, description="For percent metrics and scores: largest change in points allowed without a justification.")
 
 
 class ChangeBeyondLimit(Rule):
@@ -187,28 +190,45 @@ class ChangeBeyondLimit(Rule):
     "A jump far beyond history" is the classic infeasible target (docs/domain.md,
     mistake 2; SMART: realistic). The built-in policy asks for a
     `target.justification` once the target is more than 50% away from its
-    baseline (docs/domain.md, "Ids and defaults").
+    baseline (docs/domain.md, "Ids and defaults"). Rates in percent and scores
+    (NPS) change in points, not in percent of themselves: conversion from 1.2%
+    to 1.9% is +0.7 points, not +58%; their limit is `max_change_points`.
 
     ## Parameters
     - `max_change_percent` (percent of the baseline, default 50): largest change allowed without a justification.
+    - `max_change_points` (points, default 10): the same for percent metrics and scores.
 
     ## Fails
     ```yaml
     kpis:
+      - id: KPI-REVENUE
+        baseline: {value: 48000000000, period: 2026}
+        target: {value: 96000000000, due: 2027-12-31}     # +100%
+    ```
+
+    ```yaml
+    kpis:
       - id: KPI-CONVERSION
         baseline: {value: 2.1, period: 2026}
-        target: {value: 4.2, due: 2027-12-31}     # +100%
+        target: {value: 14.5, due: 2027-12-31}     # +12.4 points
     ```
 
     ## Passes
     ```yaml
     kpis:
-      - id: KPI-CONVERSION
-        baseline: {value: 2.1, period: 2026}
+      - id: KPI-REVENUE
+        baseline: {value: 48000000000, period: 2026}
         target:
-          value: 4.2
+          value: 96000000000
           due: 2027-12-31
-          justification: New checkout launched in January doubled conversion in the pilot market.
+          justification: Two new marketplaces open in January; each sold 24 bn in its first year elsewhere.
+    ```
+
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        baseline: {value: 1.2, period: 2026}
+        target: {value: 1.9, due: 2027-12-31}     # +0.7 points, not +58%
     ```
     """
 
@@ -223,6 +243,13 @@ class ChangeBeyondLimit(Rule):
                 continue
             base, target = kpi.baseline.value, kpi.target.value
             if base is None or target is None or not is_blank(kpi.target.justification):
+                continue
+            if _in_points(ctx, kpi):
+                points = abs(target - base)
+                if points > params.max_change_points:
+                    yield Violation(kpi.path + ("target", "value"),
+                                    f"the target of KPI {kpi.id} is {points:.4g} points away from its baseline ({_num(base)} -> {_num(target)}), "
+                                    f"beyond the {params.max_change_points:g} points allowed without `target.justification`")
                 continue
             if base == 0:
                 if target != 0:
@@ -334,6 +361,314 @@ class PercentOutOfRange(Rule):
                         bounds=bounds, metric=kpi.metric or kpi.unit))
 
 
+def _in_points(ctx: Context, kpi) -> bool:
+    """True for percent and score KPIs, whose changes are measured in points."""
+    metric = ctx.catalog.get(kpi.metric)
+    if metric is not None:
+        return metric.unit in ("percent", "score")
+    return (kpi.unit or "").strip().lower() in ("percent", "%", "score")
+
+
 def _num(value: float) -> str:
     """A number as people write it: ``52800000000`` -> ``52,800,000,000``; ``2.40`` -> ``2.4``."""
     return format_number(value)
+
+
+class InitiativeDates(Rule):
+    """Initiative dates are outside the plan period, or it ends before it starts.
+
+    ## Why it matters
+    Initiatives are the plan's execution: each has an owner and dates
+    (docs/domain.md, step 5). Work that starts after it ends cannot be
+    scheduled, and work outside the plan period cannot move this plan's
+    drivers before their targets are due (Kaplan and Norton: initiatives move
+    the measures of the same scorecard).
+
+    ## Fails
+    ```yaml
+    initiatives:
+      - {id: INIT-CHECKOUT, start: 2027-06-30, end: 2027-02-01}
+    ```
+
+    ```yaml
+    initiatives:
+      - {id: INIT-CHECKOUT, end: 2028-03-31}
+    ```
+
+    ## Passes
+    ```yaml
+    initiatives:
+      - {id: INIT-CHECKOUT, start: 2027-02-01, end: 2027-06-30}
+    ```
+    """
+
+    id = "FE008"
+    name = "feasibility.initiative-dates"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        period = ctx.plan.metadata.period
+        for initiative in ctx.plan.initiatives:
+            label = initiative.id or f"at initiatives[{initiative.path[-1]}]"
+            if initiative.start and initiative.end and initiative.end < initiative.start:
+                yield Violation(initiative.path + ("end",),
+                                f"initiative {label} ends {initiative.end.isoformat()}, before it starts ({initiative.start.isoformat()}): "
+                                f"swap `start` and `end` or fix one of them")
+                continue
+            if period is None or period.start is None or period.end is None:
+                continue
+            for key in ("start", "end"):
+                day = getattr(initiative, key)
+                if day is not None and not period.contains(day):
+                    side = "after the plan period ends" if day > period.end else "before the plan period starts"
+                    yield Violation(initiative.path + (key,),
+                                    f"initiative {label} {'starts' if key == 'start' else 'ends'} {day.isoformat()}, {side} "
+                                    f"({period.start.isoformat()} to {period.end.isoformat()})")
+
+
+class WeightsNotHundred(Rule):
+    """KPI weights do not add up to 100, or some KPIs have none.
+
+    ## Why it matters
+    A plan may weigh its KPIs (`weight`, trọng số, in percent) to score the
+    plan as the sum of weight x each KPI's completion, as Vietnamese KPI
+    templates do. The score is only a completion rate when every KPI has a
+    weight and the weights add up to 100; otherwise a KPI silently counts for
+    nothing, or the rate can pass 100% with every KPI short of its target.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-REVENUE
+        weight: 60
+      - id: KPI-CONVERSION
+        weight: 30                 # 60 + 30 = 90
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-REVENUE
+        weight: 60
+      - id: KPI-CONVERSION
+        weight: 40
+    ```
+    """
+
+    id = "FE009"
+    name = "feasibility.weights-not-hundred"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context, params):
+        kpis = list(ctx.kpis())
+        weighted = [k for k in kpis if k.weight is not None]
+        if not weighted:
+            return
+        for kpi in kpis:
+            if kpi.weight is None:
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no `weight`, while other KPIs of the plan do: give it one "
+                                          f"(0 if it does not count)", missing=kpi.path + ("weight",))
+        total = sum(k.weight for k in weighted)
+        if abs(total - 100) > 0.01:
+            parts = " + ".join(f"{k.weight:g}" for k in weighted)
+            yield Violation(weighted[0].path + ("weight",),
+                            f"the KPI weights add up to {total:g} ({parts}), not 100: change them so that they total 100")
+
+
+def _baseline_start(period) -> "dt.date | None":
+    """First day of a baseline period written as a year (2026), ``YYYY-MM``, ``YYYY-MM-DD``, ``YYYY-Qn`` or ``YYYY-Hn``."""
+    import datetime as dt
+    import re
+
+    text = str(period).strip() if period is not None and not isinstance(period, bool) else ""
+    m = re.fullmatch(r"(\d{4})(?:-(?:(\d{2})(?:-(\d{2}))?|Q([1-4])|H([12])))?", text, re.I)
+    if not m:
+        return None
+    year, month, day, quarter, half = m.groups()
+    month = int(month) if month else (3 * int(quarter) - 2 if quarter else (6 * int(half) - 5 if half else 1))
+    try:
+        return dt.date(int(year), month, int(day) if day else 1)
+    except ValueError:
+        return None
+
+
+class BaselineBeforeDefinitionChange(Rule):
+    """Baseline was measured before the platform changed how the metric is counted.
+
+    ## Why it matters
+    A target is compared with its baseline (docs/domain.md, step 3), which only
+    works when both are counted the same way. Platforms change their
+    definitions: YouTube Shorts count every start or replay as a view since
+    2025-03-31 (the old count is "engaged views"). A baseline measured before
+    such a date, for a target due after it, is not comparable: re-measure the
+    baseline under the new definition, or explain in `target.justification`
+    how it was converted. The catalog records the dates
+    (`definition_changes`; `kpi-policies explain METRIC_ID`); a change of name
+    only, such as GA4's conversions becoming key events in March 2024, is
+    marked `comparable` and not reported.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        metric: video_views
+        unit: count
+        baseline: {value: 900000, period: 2024}   # before Shorts views changed (2025-03-31)
+        target: {value: 1000000, due: 2027-12-31}
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        metric: video_views
+        unit: count
+        baseline: {value: 900000, period: 2026}
+        target: {value: 1000000, due: 2027-12-31}
+    ```
+    """
+
+    id = "FE010"
+    name = "feasibility.baseline-before-definition-change"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context, params):
+        import datetime as dt
+
+        for kpi in ctx.kpis():
+            metric = ctx.catalog.get(kpi.metric)
+            if metric is None or kpi.baseline is None or not metric.definition_changes:
+                continue
+            if kpi.target is not None and not is_blank(kpi.target.justification):
+                continue
+            start = _baseline_start(kpi.baseline.period)
+            period = ctx.plan.metadata.period
+            until = (kpi.target.due if kpi.target and kpi.target.due else None) or (period.end if period else None)
+            if start is None or until is None:
+                continue
+            for change in metric.definition_changes:
+                if change.comparable:
+                    continue
+                changed = _baseline_start(change.date)
+                if changed is not None and start < changed <= until:
+                    yield Violation(kpi.path + ("baseline", "period"),
+                                    f"the baseline of KPI {kpi.id} ({kpi.baseline.period}) was measured before {metric.name} "
+                                    f"changed on {change.date} ({change.change}); re-measure it under the new definition, "
+                                    f"or say how it was converted in `target.justification`")
+                    break
+
+
+class CurrencyFloorParams(BaseModel):
+    """Parameters of FE011."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    currency_floor: dict[str, float] = Field(
+        default_factory=lambda: {"VND": 1000},
+        description="Per currency code, the smallest plausible amount (default VND 1,000).")
+    exempt_metrics: list[str] = Field(
+        default_factory=lambda: ["cost_per_view"],
+        description="Metrics whose amounts may lie below the floor (a YouTube view costs a few hundred đồng).")
+
+
+_THREE_DECIMALS = re.compile(r"^[-+]?[0-9]{1,3}\.[0-9]{3}$")
+_NUMBER_TOKEN = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
+
+
+def raw_number(document, path: tuple, lines: list[str] | None = None) -> str | None:
+    """The number at ``path`` as written in the file (``585.000``), read at its position; ``None`` if not found.
+
+    ``lines``: the document's text split into lines, when the caller reads many numbers.
+    """
+    pos = document.positions.get(tuple(path)) if document is not None else None
+    if pos is None or not document.text:
+        return None
+    line, column = pos
+    lines = lines if lines is not None else document.text.splitlines()
+    if not 1 <= line <= len(lines):
+        return None
+    m = _NUMBER_TOKEN.match(lines[line - 1], column - 1)
+    return m.group(0) if m else None
+
+
+class ImplausibleAmount(Rule):
+    """A currency amount is written with a thousands dot (585.000) or is too small to be real.
+
+    ## Why it matters
+    Vietnamese write 585.000 for five hundred eighty-five thousand; in YAML
+    the dot is a decimal point, so `585.000` is the number 585 and every
+    figure computed from it is off by a factor of 1,000 (docs/domain.md,
+    "Time: what a figure covers", last point). An amount of money below the
+    policy's floor (VND 1,000 by default: nothing is priced under a thousand
+    đồng) is the same mistake in another form. Write amounts without
+    separators: `585000`. Metrics priced per view are exempt.
+
+    ## Parameters
+    - `currency_floor` (mapping currency code -> smallest plausible amount; default `{VND: 1000}`).
+    - `exempt_metrics` (list of metric ids, default `[cost_per_view]`).
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-AOV
+        name: Average order value
+        objective: OBJ-REVENUE
+        metric: average_order_value
+        unit: VND
+        direction: increase
+        baseline: {value: 585.000, period: 2026}
+        target: {value: 625000, due: 2027-12-31}
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-AOV
+        name: Average order value
+        objective: OBJ-REVENUE
+        metric: average_order_value
+        unit: VND
+        direction: increase
+        baseline: {value: 585000, period: 2026}
+        target: {value: 625000, due: 2027-12-31}
+    ```
+    """
+
+    id = "FE011"
+    name = "feasibility.implausible-amount"
+    severity = Severity.ERROR
+    Params = CurrencyFloorParams
+
+    def check(self, ctx: Context, params: CurrencyFloorParams):
+        lines = None
+        for kpi in ctx.kpis():
+            unit = (kpi.unit or "").strip()
+            if not re.fullmatch(r"[A-Z]{3}", unit):
+                continue
+            floor = params.currency_floor.get(unit)
+            exempt = kpi.metric in params.exempt_metrics
+            values = []
+            if kpi.baseline is not None and kpi.baseline.value is not None:
+                values.append((kpi.path + ("baseline", "value"), "baseline", kpi.baseline.value))
+            if kpi.target is not None and kpi.target.value is not None:
+                values.append((kpi.path + ("target", "value"), "target", kpi.target.value))
+            if kpi.review is not None:
+                for entry in kpi.review.log:
+                    if entry.actual is not None:
+                        when = f" of {entry.date.isoformat()}" if entry.date else ""
+                        values.append((entry.path + ("actual",), f"actual{when}", entry.actual))
+            for path, what, value in values:
+                token = None
+                if abs(value) < 1000:  # only 1 to 3 digits before the dot can be a thousands dot
+                    if lines is None:
+                        lines = ctx.document.text.splitlines() if ctx.document is not None else []
+                    token = raw_number(ctx.document, path, lines)
+                dotted = token is not None and _THREE_DECIMALS.match(token)
+                if dotted and (token.endswith(".000") or (floor is not None and abs(value) < floor and not exempt)):
+                    meant = token.replace(".", "").lstrip("+")
+                    yield Violation(path, f"the {what} of KPI {kpi.id} is written {token}: the dot is read as a decimal point, "
+                                          f"so this is {_num(value)} {unit}; for {int(meant):,} {unit} write {meant} (no separators)")
+                elif floor is not None and not exempt and value != 0 and abs(value) < floor:
+                    yield Violation(path, f"the {what} of KPI {kpi.id} is {_num(value)} {unit}, below {_num(floor)} {unit}, too small "
+                                          f"for an amount of money; write the full amount without separators "
+                                          f"(in thousands it would be {_num(value * 1000)}: write {int(round(value * 1000))})")

@@ -442,3 +442,77 @@ class GoalWithoutObjective(Rule):
         for goal in ctx.plan.goals:
             if goal.id and goal.id not in served:
                 yield Violation(goal.path + ("id",), _("goal {goal} is served by no objective of this plan").format(goal=goal.id))
+
+
+class KpiWithoutOwner(Rule):
+    """KPI names no owner accountable for it.
+
+    ## Why it matters
+    Every KPI of a head of marketing's plan has one person who answers for it
+    (docs/domain.md, "Who writes plans"): ISO 9001:2015 6.2 plans objectives
+    with "who", and SMART asks that a target be assignable (Doran, 1981). The
+    person who measures (`measurement.owner`) and the reviewer are not the
+    owner. A warning in `recommended`, an error in `strict`.
+
+    ## Fails
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        owner: ~                   # removed
+    ```
+
+    ## Passes
+    ```yaml
+    kpis:
+      - id: KPI-CONVERSION
+        owner: web-team-lead
+    ```
+    """
+
+    id = "GL011"
+    name = "goal-linkage.kpi-without-owner"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context, params):
+        for kpi in ctx.kpis():
+            if is_blank(kpi.owner):
+                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no owner: add `owner:` with the person who answers for it",
+                                missing=kpi.path + ("owner",))
+
+
+class UnknownGoalType(Rule):
+    """Business goal's type is neither built in nor added by the policy.
+
+    ## Why it matters
+    The goal type decides which metrics fit the goal (rule KF004). The built-in
+    types are the business goals of the method (docs/domain.md, step 1):
+    `sales_growth`, `brand_awareness`, `cost_efficiency`, `customer_retention`,
+    `lead_generation`, plus `market_share`, `profitability` and
+    `customer_satisfaction`. A company adds its own under `goal_types:` in its
+    policy pack.
+
+    ## Fails
+    ```yaml
+    goals:
+      - {id: G-SALES, title: Grow online sales, type: sales}
+    ```
+
+    ## Passes
+    ```yaml
+    goals:
+      - {id: G-SALES, title: Grow online sales, type: sales_growth}
+    ```
+    """
+
+    id = "GL012"
+    name = "goal-linkage.unknown-goal-type"
+    severity = Severity.ERROR
+    kinds = ("KpiPlan", "Strategy")
+
+    def check(self, ctx: Context, params):
+        known = ctx.policy.known_goal_types()
+        for goal in ctx.plan.goals:
+            if not is_blank(goal.type) and goal.type not in known:
+                yield Violation(goal.path + ("type",),
+                                f"goal {goal.id or ''} has type '{goal.type}', which is not a goal type{did_you_mean(goal.type, known)}; "
+                                f"use one of: {', '.join(known)} (a policy adds its own under `goal_types:`)")

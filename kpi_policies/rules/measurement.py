@@ -7,6 +7,7 @@ ISO 9001:2015 9.1.1 (what is measured, by which method) and ISO/IEC
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kpi_policies.i18n import _
@@ -73,6 +74,23 @@ def _tools_in_prose(text: str | None, approved) -> str:
     return _("; its description names {word} only in prose: did you mean `tool: {tool}`?").format(word=repr(word), tool=tool)
 
 
+@functools.lru_cache(maxsize=None)
+def _builtin_tools() -> dict[str, str]:
+    """Tool id -> the built-in pack that approves it, for the packs beyond ``recommended``."""
+    from kpi_policies.policy import BUILTIN_PACKS, load_policy
+
+    out: dict[str, str] = {}
+    for name in BUILTIN_PACKS:
+        if name not in ("recommended", "strict"):
+            for tool in load_policy(name).tools:
+                out.setdefault(tool, name)
+    return out
+
+
+def _builtin_pack_with(tool: str) -> str | None:
+    return _builtin_tools().get(tool)
+
+
 class UnapprovedTool(Rule):
     """Measurement tool is not in the policy's registry of approved tools.
 
@@ -108,9 +126,11 @@ class UnapprovedTool(Rule):
         for kpi in ctx.kpis():
             tool = kpi.measurement.tool if kpi.measurement else None
             if not is_blank(tool) and tool not in approved:
+                pack = _builtin_pack_with(tool)
+                hint = _("; the built-in pack `{pack}` approves it (`--policy {pack}`, or `extends: {pack}` in your pack)").format(pack=pack) if pack else ""
                 yield Violation(kpi.path + ("measurement", "tool"),
                                 _("KPI {kpi} is measured with '{tool}', which is not an approved tool").format(kpi=kpi.id, tool=tool)
-                                + did_you_mean(tool, approved) + _("; approved: {tools}").format(tools=", ".join(approved)))
+                                + did_you_mean(tool, approved) + _("; approved: {tools}").format(tools=", ".join(approved)) + hint)
 
 
 class ToolCannotMeasure(Rule):

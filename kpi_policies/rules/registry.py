@@ -11,7 +11,9 @@ family lives in the module named after its concern:
 ``MT`` ``kpi_policies/rules/measurement.py``
 ``RC`` ``kpi_policies/rules/review_cadence.py``
 ``KF`` ``kpi_policies/rules/kpi_fit.py``
+``TR`` ``kpi_policies/rules/tracking.py``
 ``SU`` ``kpi_policies/rules/suppression_checks.py``
+``CH`` ``kpi_policies/rules/change_control.py``
 ===== =====================================
 """
 
@@ -32,7 +34,10 @@ FAMILIES = {
     "MT": ("kpi_policies.rules.measurement", "Measurable tool assigned"),
     "RC": ("kpi_policies.rules.review_cadence", "Review cadence"),
     "KF": ("kpi_policies.rules.kpi_fit", "KPI fit"),
+    "DR": ("kpi_policies.rules.drivers", "Driver arithmetic"),
+    "TR": ("kpi_policies.rules.tracking", "Tracking: what figures cover, attainment and pace"),
     "SU": ("kpi_policies.rules.suppression_checks", "Suppressions and baselines"),
+    "CH": ("kpi_policies.rules.change_control", "Change control"),
 }
 
 ENTRY_POINT_GROUP = "kpi_policies.rules"

@@ -253,7 +253,10 @@ class Unreadable(FileTextRule):
 
     ## Why it matters
     A plan that exists but cannot be opened (permissions, a broken link) would
-    otherwise pass silently; it is reported and the other files go on.
+    otherwise pass silently; it is reported and the other files go on. A
+    device, a pipe, a file over 20 MB or a link leading out of the repository
+    is refused without being read: a pull request can neither hang a run nor
+    make it read a file elsewhere on the machine.
 
     ## Fails
     ```text
