@@ -248,8 +248,10 @@ class ChangeBeyondLimit(Rule):
                 points = abs(target - base)
                 if points > params.max_change_points:
                     yield Violation(kpi.path + ("target", "value"),
-                                    f"the target of KPI {kpi.id} is {points:.4g} points away from its baseline ({_num(base)} -> {_num(target)}), "
-                                    f"beyond the {params.max_change_points:g} points allowed without `target.justification`")
+                                    _("the target of KPI {kpi} is {points} points away from its baseline ({baseline} -> {target}), "
+                                      "beyond the {limit} points allowed without `target.justification`").format(
+                                        kpi=kpi.id, points=f"{points:.4g}", baseline=_num(base), target=_num(target),
+                                        limit=f"{params.max_change_points:g}"))
                 continue
             if base == 0:
                 if target != 0:
@@ -409,21 +411,25 @@ class InitiativeDates(Rule):
     def check(self, ctx: Context, params):
         period = ctx.plan.metadata.period
         for initiative in ctx.plan.initiatives:
-            label = initiative.id or f"at initiatives[{initiative.path[-1]}]"
+            label = initiative.id or _("at initiatives[{n}]").format(n=initiative.path[-1])
             if initiative.start and initiative.end and initiative.end < initiative.start:
                 yield Violation(initiative.path + ("end",),
-                                f"initiative {label} ends {initiative.end.isoformat()}, before it starts ({initiative.start.isoformat()}): "
-                                f"swap `start` and `end` or fix one of them")
+                                _("initiative {initiative} ends {end}, before it starts ({start}): swap `start` and `end` or fix "
+                                  "one of them").format(initiative=label, end=initiative.end.isoformat(), start=initiative.start.isoformat()))
                 continue
             if period is None or period.start is None or period.end is None:
                 continue
             for key in ("start", "end"):
                 day = getattr(initiative, key)
                 if day is not None and not period.contains(day):
-                    side = "after the plan period ends" if day > period.end else "before the plan period starts"
-                    yield Violation(initiative.path + (key,),
-                                    f"initiative {label} {'starts' if key == 'start' else 'ends'} {day.isoformat()}, {side} "
-                                    f"({period.start.isoformat()} to {period.end.isoformat()})")
+                    if key == "start":
+                        text = (_("initiative {initiative} starts {day}, after the plan period ends ({start} to {end})") if day > period.end
+                                else _("initiative {initiative} starts {day}, before the plan period starts ({start} to {end})"))
+                    else:
+                        text = (_("initiative {initiative} ends {day}, after the plan period ends ({start} to {end})") if day > period.end
+                                else _("initiative {initiative} ends {day}, before the plan period starts ({start} to {end})"))
+                    yield Violation(initiative.path + (key,), text.format(initiative=label, day=day.isoformat(),
+                                                                          start=period.start.isoformat(), end=period.end.isoformat()))
 
 
 class WeightsNotHundred(Rule):
@@ -466,13 +472,14 @@ class WeightsNotHundred(Rule):
             return
         for kpi in kpis:
             if kpi.weight is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no `weight`, while other KPIs of the plan do: give it one "
-                                          f"(0 if it does not count)", missing=kpi.path + ("weight",))
+                yield Violation(kpi.path, _("KPI {kpi} has no `weight`, while other KPIs of the plan do: give it one "
+                                            "(0 if it does not count)").format(kpi=kpi_label(kpi)), missing=kpi.path + ("weight",))
         total = sum(k.weight for k in weighted)
         if abs(total - 100) > 0.01:
             parts = " + ".join(f"{k.weight:g}" for k in weighted)
             yield Violation(weighted[0].path + ("weight",),
-                            f"the KPI weights add up to {total:g} ({parts}), not 100: change them so that they total 100")
+                            _("the KPI weights add up to {total} ({parts}), not 100: change them so that they total 100").format(
+                                total=f"{total:g}", parts=parts))
 
 
 def _baseline_start(period) -> "dt.date | None":
@@ -552,9 +559,10 @@ class BaselineBeforeDefinitionChange(Rule):
                 changed = _baseline_start(change.date)
                 if changed is not None and start < changed <= until:
                     yield Violation(kpi.path + ("baseline", "period"),
-                                    f"the baseline of KPI {kpi.id} ({kpi.baseline.period}) was measured before {metric.name} "
-                                    f"changed on {change.date} ({change.change}); re-measure it under the new definition, "
-                                    f"or say how it was converted in `target.justification`")
+                                    _("the baseline of KPI {kpi} ({period}) was measured before {metric} changed on {date} "
+                                      "({change}); re-measure it under the new definition, or say how it was converted in "
+                                      "`target.justification`").format(kpi=kpi.id, period=kpi.baseline.period, metric=metric.name,
+                                                                          date=change.date, change=change.change))
                     break
 
 
@@ -649,14 +657,15 @@ class ImplausibleAmount(Rule):
             exempt = kpi.metric in params.exempt_metrics
             values = []
             if kpi.baseline is not None and kpi.baseline.value is not None:
-                values.append((kpi.path + ("baseline", "value"), "baseline", kpi.baseline.value))
+                values.append((kpi.path + ("baseline", "value"), _("the baseline of KPI {kpi}").format(kpi=kpi.id), kpi.baseline.value))
             if kpi.target is not None and kpi.target.value is not None:
-                values.append((kpi.path + ("target", "value"), "target", kpi.target.value))
+                values.append((kpi.path + ("target", "value"), _("the target of KPI {kpi}").format(kpi=kpi.id), kpi.target.value))
             if kpi.review is not None:
                 for entry in kpi.review.log:
                     if entry.actual is not None:
-                        when = f" of {entry.date.isoformat()}" if entry.date else ""
-                        values.append((entry.path + ("actual",), f"actual{when}", entry.actual))
+                        what = (_("the actual of {date} of KPI {kpi}").format(date=entry.date.isoformat(), kpi=kpi.id) if entry.date
+                                else _("the actual of KPI {kpi}").format(kpi=kpi.id))
+                        values.append((entry.path + ("actual",), what, entry.actual))
             for path, what, value in values:
                 token = None
                 if abs(value) < 1000:  # only 1 to 3 digits before the dot can be a thousands dot
@@ -666,9 +675,11 @@ class ImplausibleAmount(Rule):
                 dotted = token is not None and _THREE_DECIMALS.match(token)
                 if dotted and (token.endswith(".000") or (floor is not None and abs(value) < floor and not exempt)):
                     meant = token.replace(".", "").lstrip("+")
-                    yield Violation(path, f"the {what} of KPI {kpi.id} is written {token}: the dot is read as a decimal point, "
-                                          f"so this is {_num(value)} {unit}; for {int(meant):,} {unit} write {meant} (no separators)")
+                    yield Violation(path, _("{what} is written {token}: the dot is read as a decimal point, so this is {value} {unit}; "
+                                            "for {meant} {unit} write {plain} (no separators)").format(
+                                                what=what, token=token, value=_num(value), unit=unit, meant=_num(int(meant)), plain=meant))
                 elif floor is not None and not exempt and value != 0 and abs(value) < floor:
-                    yield Violation(path, f"the {what} of KPI {kpi.id} is {_num(value)} {unit}, below {_num(floor)} {unit}, too small "
-                                          f"for an amount of money; write the full amount without separators "
-                                          f"(in thousands it would be {_num(value * 1000)}: write {int(round(value * 1000))})")
+                    yield Violation(path, _("{what} is {value} {unit}, below {floor} {unit}, too small for an amount of money; write "
+                                            "the full amount without separators (in thousands it would be {thousands}: write {plain})").format(
+                                                what=what, value=_num(value), unit=unit, floor=_num(floor), thousands=_num(value * 1000),
+                                                plain=int(round(value * 1000))))

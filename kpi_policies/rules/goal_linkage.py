@@ -476,7 +476,7 @@ class KpiWithoutOwner(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if is_blank(kpi.owner):
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no owner: add `owner:` with the person who answers for it",
+                yield Violation(kpi.path, _("KPI {kpi} has no owner: add `owner:` with the person who answers for it").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("owner",))
 
 
@@ -514,5 +514,6 @@ class UnknownGoalType(Rule):
         for goal in ctx.plan.goals:
             if not is_blank(goal.type) and goal.type not in known:
                 yield Violation(goal.path + ("type",),
-                                f"goal {goal.id or ''} has type '{goal.type}', which is not a goal type{did_you_mean(goal.type, known)}; "
-                                f"use one of: {', '.join(known)} (a policy adds its own under `goal_types:`)")
+                                _("goal {goal} has type '{type}', which is not a goal type").format(goal=goal.id or "", type=goal.type)
+                                + did_you_mean(goal.type, known)
+                                + _("; use one of: {types} (a policy adds its own under `goal_types:`)").format(types=", ".join(known)))
