@@ -102,7 +102,7 @@ def test_check_in_vietnamese_and_english(tmp_path):
     assert "Đã kiểm tra 1 tệp tính đến ngày 10/04/2027: 2 lỗi" in vi.stdout
     en = run_cli("check", "plan.yaml", "--as-of", "2027-04-10", "--no-cache", cwd=tmp_path, env={"LANG": "C.UTF-8"})
     assert "KPI KPI-REVENUE should increase, but its target 40,000,000,000 is below its baseline 50,000,000,000" in en.stdout
-    assert "1 file checked as of 2027-04-10: 2 errors, 0 warnings, 0 infos; 0 files clean" in en.stdout
+    assert "1 file checked as of 2027-04-10: 2 errors, 3 warnings, 0 infos; 0 files clean" in en.stdout
 
 
 def test_language_from_locale_and_configuration(tmp_path):
@@ -137,7 +137,7 @@ def test_machine_formats_keep_ids_and_fields_and_translate_messages(tmp_path):
     sarif = json.loads(run_cli("--lang", "vi", "check", "plan.yaml", "--as-of", "2027-04-10", "--no-cache",
                                "--format", "sarif", cwd=tmp_path).stdout)
     results = sarif["runs"][0]["results"]
-    assert {r["ruleId"] for r in results} == {"FE004", "RC001"}
+    assert {r["ruleId"] for r in results} == {"FE004", "RC001", "CH004", "DR008", "GL011"}
     assert any("mức cơ sở" in r["message"]["text"] for r in results)
 
 

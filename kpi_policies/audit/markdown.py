@@ -80,9 +80,10 @@ def render_markdown(report: dict) -> str:
         if doc["kpis"]:
             out += [_("| KPI | figures | actual to date | target to date | target | attained | forecast | status |"),
                     "|---|---|---:|---:|---:|---:|---:|---|"]
-            none = _("none")
+            none, undeclared = _("none"), _("not declared")
             for k in doc["kpis"]:
-                out.append(f"| {_code(k['id'])} {_cell(k['name'] or '')} | {_(k['aggregation']) if k['aggregation'] else _('not declared')} "
+                figures = _(k["aggregation"]) if k["aggregation"] else undeclared
+                out.append(f"| {_code(k['id'])} {_cell(k['name'] or '')} | {figures} "
                            f"| {_cell(num(k['actual_to_date'], k['unit'])) if k['actual_to_date'] is not None else none} "
                            f"| {_cell(num(k['target_to_date'], k['unit'])) if k['target_to_date'] is not None else none} "
                            f"| {_cell(num(k['target']['value'], k['unit'])) if k['target'] else none} "

@@ -19,6 +19,9 @@ from kpi_policies.i18n import N_, _
 from kpi_policies.timeline import (AGGREGATION_WORDS, PaceThresholds, contradicts_direction, cumulative_share, pace, parse_period,
                                    phased_target)
 
+#: What the figures of a KPI without a declared aggregation are read as.
+UNDECLARED = N_("not declared: the latest figure is read as the KPI's level")
+
 #: Statuses, in the order the report counts them.
 STATUSES = ("reached", "on_track", "at_risk", "off_track", "missed", "not_started", "no_data")
 
@@ -63,7 +66,7 @@ def kpi_progress(kpi, plan_period=None, *, as_of: dt.date | None = None, catalog
         "objective": kpi.objective,
         "aggregation": result.aggregation,
         "aggregation_source": result.aggregation_source,
-        "aggregation_text": _(AGGREGATION_WORDS.get(result.aggregation or "", N_("not declared: the latest figure is read as the KPI's level"))),
+        "aggregation_text": _(AGGREGATION_WORDS.get(result.aggregation or "", UNDECLARED)),
         "phasing": result.phasing,
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat()} if window else None,
         "baseline": {"value": _number(baseline), "period": _period_text(kpi.baseline.period)} if baseline is not None else None,

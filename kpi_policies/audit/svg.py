@@ -516,9 +516,10 @@ def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
         values.append(0)
     if not values or not dates:
         head = head.replace(f'viewBox="0 0 {w} {h}"', f'viewBox="0 0 {w} 40"', 1)
+        nothing = _("no baseline, target or review to chart")
         return Markup(head + f'<rect x="1" y="1" width="{w - 2}" height="38" rx="6" fill="#f9fafb" stroke="#d1d5db" '
                       f'stroke-dasharray="4 3"/><text x="{w / 2}" y="24" text-anchor="middle" font-size="12" '
-                      f'fill="#4b5563">{_e(_("no baseline, target or review to chart"))}</text></svg>')
+                      f'fill="#4b5563">{_e(nothing)}</text></svg>')
     x0 = min([start] if start else dates)
     x0 = min([x0] + [d for d in dates if d < x0])
     x1 = max(dates)
