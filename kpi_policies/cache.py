@@ -169,10 +169,15 @@ class Cache:
 
     def __init__(self, root: str, context: str):
         self.folder = os.path.join(cache_dir(root), f"v{FORMAT}")
-        from kpi_policies.i18n import language
+        from kpi_policies.i18n import LOCALE_DIR, language
 
-        # Messages are stored in the language of the run that wrote them.
-        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{context}\x1f{language()}".encode()).hexdigest()
+        # Messages are stored in the language of the run that wrote them, and of its catalog as it was.
+        lang = language()
+        try:
+            catalog = hashlib.sha256((LOCALE_DIR / lang / "LC_MESSAGES" / "kpi_policies.mo").read_bytes()).hexdigest() if lang != "en" else ""
+        except OSError:
+            catalog = ""
+        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{context}\x1f{lang}\x1f{catalog}".encode()).hexdigest()
         self.hits = 0
         self.misses = 0
         self.secret = _signing_key()

@@ -35,7 +35,7 @@ def test_readme_text_and_annotation_samples_are_real(demo, fmt):
 
 
 def test_readme_vietnamese_sample_is_real(demo):
-    command = "kpi-policies --lang vi check --as-of 2027-04-10 plans/"
+    command = "kpi-policies --lang vi check --as-of 2027-04-10 examples/"
     proc = run_cli(*command.split()[1:], cwd=demo)
     assert proc.stdout.rstrip("\n") == _block_after(command)
 
