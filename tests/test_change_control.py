@@ -13,6 +13,7 @@ import pytest
 from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
 
 from conftest import ROOT, SHARED, run_cli
+from test_precommit import hook_repo, pre_commit_home  # noqa: F401  (fixtures: this checkout as a pre-commit hook)
 
 AS_OF = "2027-04-10"
 PLAN = REFERENCE_PLAN.replace("  period: {start: 2027-01-01, end: 2027-12-31}\ngoals:",
@@ -357,14 +358,17 @@ def test_report_shows_each_kpis_history_and_the_changes_since_approval(repo):
     assert "Changes since approval by ceo on 2026-12-20" in markdown and "**no record**" in markdown
 
 
-def test_the_pre_commit_hook_compares_staged_plans_with_head(repo, tmp_path):
-    from test_precommit import try_repo
+def test_the_pre_commit_hook_compares_staged_plans_with_head(repo, hook_repo, pre_commit_home):
+    import json
 
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
+    from test_precommit import run_hook
+
+    hooks, rev = hook_repo
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {json.dumps(str(hooks))}\n    rev: {rev}\n    hooks:\n      - id: kpi-policies\n")
     _edit(repo, *EASE, commit=False)
     _git(repo, "add", ".")
-    proc = try_repo(repo, tmp_path / "pre-commit-home", "--files", "plans/shop-2027.yaml")
+    proc = run_hook(repo, pre_commit_home, "--files", "plans/shop-2027.yaml")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "CH001 error" in proc.stdout and "since HEAD (" in proc.stdout
 
