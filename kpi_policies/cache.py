@@ -40,6 +40,45 @@ CACHE_DIR = ".kpi-policies-cache"
 FORMAT = 2  # 2: summaries keep the facts run-level rules need
 
 
+def code_digest() -> str:
+    """A digest of the code and data that judge a file: every file of this package (its modules, bundled
+    schemas, catalog and packs) and of every rule plugin loaded, by name, size and modification time.
+
+    A rule whose message changed in a development install, or a plugin upgraded without a new version,
+    never gets findings from a cache filled by the code before it (reading sizes and times, not contents,
+    costs a millisecond).
+    """
+    import sys
+
+    roots = {os.path.dirname(os.path.abspath(__file__))}
+    for name, module in list(sys.modules.items()):  # plugins: loaded only when a policy names them
+        file = getattr(module, "__file__", None)
+        if file and name.split(".")[0] != "kpi_policies" and _defines_rules(module):
+            roots.add(os.path.dirname(os.path.abspath(file)))
+    digest = hashlib.sha256()
+    for root in sorted(roots):
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith((".pyc", ".pyo")):
+                    continue
+                try:
+                    info = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                digest.update(f"{os.path.relpath(os.path.join(folder, name), root)}\x1f{info.st_size}\x1f{info.st_mtime_ns}\x1e".encode(
+                    "utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _defines_rules(module) -> bool:
+    """True for a module that offers kpi-policies rules (a plugin)."""
+    from kpi_policies.rules.base import Rule
+
+    declared = getattr(module, "RULES", None)
+    return isinstance(declared, (list, tuple)) and any(isinstance(r, type) and issubclass(r, Rule) for r in declared)
+
+
 def _inside_a_repository(path: str) -> bool:
     """True when ``path`` (or a folder above it) holds ``.git``: a key there could be committed or planted."""
     folder = os.path.realpath(path)
@@ -168,7 +207,7 @@ class Cache:
 
     def __init__(self, root: str, context: str):
         self.folder = os.path.join(cache_dir(root), f"v{FORMAT}")
-        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{context}".encode()).hexdigest()
+        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{code_digest()}\x1f{context}".encode()).hexdigest()
         self.hits = 0
         self.misses = 0
         self.secret = _signing_key()
