@@ -161,9 +161,10 @@ class UnknownDriver(Rule):
 
     def check(self, ctx: Context, params):
         kpi_ids = [k.id for k in ctx.kpis()]
+        known = set(kpi_ids)  # linear in the plan's size
         for kpi in ctx.kpis():
             for i, driver in enumerate(kpi.drivers):
-                if driver not in kpi_ids:
+                if driver not in known:
                     yield Violation(kpi.path + ("drivers", i),
                                     f"KPI {kpi.id} names driver '{driver}', which is not a KPI of this plan{did_you_mean(driver, kpi_ids)}")
 
