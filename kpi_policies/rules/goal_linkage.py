@@ -198,9 +198,10 @@ class UnknownInitiativeKpi(Rule):
 
     def check(self, ctx: Context, params):
         kpi_ids = [k.id for k in ctx.kpis()]
+        known = set(kpi_ids)
         for initiative in ctx.plan.initiatives:
             for i, kpi_id in enumerate(initiative.kpis):
-                if kpi_id not in kpi_ids:
+                if kpi_id not in known:
                     yield Violation(initiative.path + ("kpis", i),
                                     f"initiative {initiative.id} moves KPI '{kpi_id}', which this plan does not define{did_you_mean(kpi_id, kpi_ids)}")
 
