@@ -223,10 +223,15 @@ class Cache:
         return hmac.new(self.secret, body.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
     def key(self, path: str, raw: bytes) -> str:
-        """The entry key of one file's bytes at one path."""
+        """The entry key of one file's bytes at one path, spelt as the run names it.
+
+        The spelling is part of the key (``./plans/x.yaml`` and ``plans/x.yaml``
+        are two entries), because the stored findings name the file: a warm run
+        prints exactly what a cold run would.
+        """
         digest = hashlib.sha256()
         digest.update(self.context.encode())
-        digest.update(os.path.normpath(path).encode("utf-8", "surrogateescape"))
+        digest.update(path.encode("utf-8", "surrogateescape"))
         digest.update(b"\x00")
         digest.update(raw)
         return digest.hexdigest()
