@@ -62,11 +62,14 @@ def _pace_findings(ctx: Context, params: PaceParams, statuses: tuple[str, ...]):
         last = result.figures[-1].entry if result.figures else None
         where = last.path + ("actual",) if last is not None and last.path else kpi.path + ("target", "value")
         how = AGGREGATION_WORDS.get(result.aggregation or "", "latest value")
-        attained = f"{result.attainment * 100:.0f}% of the target attained" if result.attainment is not None else ""
-        to_date = (f", {result.attainment_to_date * 100:.0f}% of the target to date ({describe_number(result.target_to_date)})"
-                   if result.attainment_to_date is not None and result.aggregation in ("total", "ytd") else "")
+        parts = []
+        if result.attainment is not None:
+            parts.append(f"{result.attainment * 100:.0f}% of the target attained")
+        if result.attainment_to_date is not None and result.aggregation in ("total", "ytd"):
+            parts.append(f"{result.attainment_to_date * 100:.0f}% of the target to date ({describe_number(result.target_to_date)})")
+        figures = "; " + ", ".join(parts) if parts else ""
         word = {"at_risk": "is at risk", "off_track": "is off track", "missed": "missed its target"}[result.status]
-        yield Violation(where, f"KPI {kpi.id} {word}: {result.status_text} (figures read as the {how}; {attained}{to_date} "
+        yield Violation(where, f"KPI {kpi.id} {word}: {result.status_text} (figures read as the {how}{figures} "
                                f"up to {result.actual_through.isoformat()})")
 
 
