@@ -52,7 +52,9 @@ def number_hint(value: Any, path: tuple = (), root: Any = None) -> str:
         example = ""
         base = _sibling_baseline(path, root)
         if base is not None:
-            example = f" (baseline {_plain(base)} {'+' if up else '-'}{_plain(pct)}% is {_plain(round(base * (1 + (pct if up else -pct) / 100), 6))})"
+            reached = base * (1 + (pct if up else -pct) / 100)
+            reached = round(reached) if abs(reached - round(reached)) <= 1e-9 * max(1.0, abs(reached)) else round(reached, 6)
+            example = f" (baseline {_plain(base)} {'+' if up else '-'}{_plain(pct)}% is {_plain(reached)})"
         return (f": a target is the value to reach, not the change: write that number{example}, "
                 f"with `direction: {'increase' if up else 'decrease'}`")
     if text.endswith("%"):

@@ -359,6 +359,14 @@ def _value_before(mapping: Any, key: str) -> Any:
     return mapping[keys[i - 1]] if i > 0 else None
 
 
+#: The form of the mappings plan writers most often write as a single value, shown as an example to copy.
+MAPPING_FORMS = {
+    "target": "{value: 52800000000, due: 2027-12-31}",
+    "baseline": "{value: 48000000000, period: 2026}",
+    "measurement": "{tool: crm, source: CRM monthly revenue report, owner: sales-ops}",
+    "review": "{cadence: monthly, reviewer: head-of-marketing}",
+    "period": "{start: 2027-01-01, end: 2027-12-31}",
+}
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a text", "number": "a number",
                "integer": "a whole number", "boolean": "true or false", "null": "empty"}
 
@@ -404,6 +412,12 @@ def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[Sche
             from kpi_policies.authoring import number_hint
 
             hint = number_hint(value, path, root)
+        elif "object" in wanted and path and path[-1] in MAPPING_FORMS:
+            from kpi_policies.authoring import number_hint
+
+            # `target: tăng 10%` or `target: 52800000000`: show the form, and what the number should be when it can tell
+            said = number_hint(value, path + ("value",), root) if path[-1] in ("target", "baseline") else ""
+            hint = f": write `{path[-1]}: {MAPPING_FORMS[path[-1]]}`" + (f" ({said.lstrip(': ')})" if said else "")
         return [SchemaError(path, f"{where} must be {names}, not {_show(value)}{hint}")]
     if kind == "enum":
         options = ", ".join(str(o) for o in error.validator_value)
