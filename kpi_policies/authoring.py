@@ -54,8 +54,10 @@ def number_hint(value: Any, path: tuple = (), root: Any = None) -> str:
         example = ""
         base = _sibling_baseline(path, root)
         if base is not None:
+            reached = base * (1 + (pct if up else -pct) / 100)
+            reached = round(reached) if abs(reached - round(reached)) <= 1e-9 * max(1.0, abs(reached)) else round(reached, 6)
             example = (_(" (baseline {base} +{pct}% is {result})") if up else _(" (baseline {base} -{pct}% is {result})")).format(
-                base=_plain(base), pct=_plain(pct), result=_plain(round(base * (1 + (pct if up else -pct) / 100), 6)))
+                base=_plain(base), pct=_plain(pct), result=_plain(reached))
         return _(": a target is the value to reach, not the change: write that number{example}, "
                  "with `direction: {direction}`").format(example=example, direction="increase" if up else "decrease")
     if text.endswith("%"):

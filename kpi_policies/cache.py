@@ -41,6 +41,45 @@ CACHE_DIR = ".kpi-policies-cache"
 FORMAT = 2  # 2: summaries keep the facts run-level rules need
 
 
+def code_digest() -> str:
+    """A digest of the code and data that judge a file: every file of this package (its modules, bundled
+    schemas, catalog and packs) and of every rule plugin loaded, by name, size and modification time.
+
+    A rule whose message changed in a development install, or a plugin upgraded without a new version,
+    never gets findings from a cache filled by the code before it (reading sizes and times, not contents,
+    costs a millisecond).
+    """
+    import sys
+
+    roots = {os.path.dirname(os.path.abspath(__file__))}
+    for name, module in list(sys.modules.items()):  # plugins: loaded only when a policy names them
+        file = getattr(module, "__file__", None)
+        if file and name.split(".")[0] != "kpi_policies" and _defines_rules(module):
+            roots.add(os.path.dirname(os.path.abspath(file)))
+    digest = hashlib.sha256()
+    for root in sorted(roots):
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith((".pyc", ".pyo")):
+                    continue
+                try:
+                    info = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                digest.update(f"{os.path.relpath(os.path.join(folder, name), root)}\x1f{info.st_size}\x1f{info.st_mtime_ns}\x1e".encode(
+                    "utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _defines_rules(module) -> bool:
+    """True for a module that offers kpi-policies rules (a plugin)."""
+    from kpi_policies.rules.base import Rule
+
+    declared = getattr(module, "RULES", None)
+    return isinstance(declared, (list, tuple)) and any(isinstance(r, type) and issubclass(r, Rule) for r in declared)
+
+
 def _inside_a_repository(path: str) -> bool:
     """True when ``path`` (or a folder above it) holds ``.git``: a key there could be committed or planted."""
     folder = os.path.realpath(path)
@@ -177,7 +216,7 @@ class Cache:
             catalog = hashlib.sha256((LOCALE_DIR / lang / "LC_MESSAGES" / "kpi_policies.mo").read_bytes()).hexdigest() if lang != "en" else ""
         except OSError:
             catalog = ""
-        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{context}\x1f{lang}\x1f{catalog}".encode()).hexdigest()
+        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{code_digest()}\x1f{context}\x1f{lang}\x1f{catalog}".encode()).hexdigest()
         self.hits = 0
         self.misses = 0
         self.secret = _signing_key()
@@ -193,10 +232,15 @@ class Cache:
         return hmac.new(self.secret, body.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
     def key(self, path: str, raw: bytes) -> str:
-        """The entry key of one file's bytes at one path."""
+        """The entry key of one file's bytes at one path, spelt as the run names it.
+
+        The spelling is part of the key (``./plans/x.yaml`` and ``plans/x.yaml``
+        are two entries), because the stored findings name the file: a warm run
+        prints exactly what a cold run would.
+        """
         digest = hashlib.sha256()
         digest.update(self.context.encode())
-        digest.update(os.path.normpath(path).encode("utf-8", "surrogateescape"))
+        digest.update(path.encode("utf-8", "surrogateescape"))
         digest.update(b"\x00")
         digest.update(raw)
         return digest.hexdigest()

@@ -381,12 +381,14 @@ class FileHistory:
 def file_history(path: str, root: str | None = None, max_commits: int = 500) -> FileHistory:
     """Every committed version of the file ``path`` (following renames), oldest first.
 
-    One ``git log --follow --name-only`` lists the commits and the name the
+    One ``git log --first-parent --follow --name-only`` lists the commits and the name the
     file had in each; one ``git cat-file --batch`` reads all the versions.
     """
     root = root or repository_root(path)
     rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
-    out = git(["log", "--follow", f"--max-count={max_commits}", "--format=%x1e%H%x1f%an%x1f%aI", "--name-only", "--", rel],
+    # --first-parent: the branch's own history, each change at the commit (or merge) that brought it in, never a
+    # side branch's commits interleaved by date (they would show changes back and forth that the branch never had)
+    out = git(["log", "--first-parent", "--follow", f"--max-count={max_commits}", "--format=%x1e%H%x1f%an%x1f%aI", "--name-only", "--", rel],
               root, check=False)
     entries: list[tuple[CommitInfo, str]] = []
     for block in out.split("\x1e")[1:]:

@@ -368,6 +368,14 @@ def _value_before(mapping: Any, key: str) -> Any:
     return mapping[keys[i - 1]] if i > 0 else None
 
 
+#: The form of the mappings plan writers most often write as a single value, shown as an example to copy.
+MAPPING_FORMS = {
+    "target": "{value: 52800000000, due: 2027-12-31}",
+    "baseline": "{value: 48000000000, period: 2026}",
+    "measurement": "{tool: crm, source: CRM monthly revenue report, owner: sales-ops}",
+    "review": "{cadence: monthly, reviewer: head-of-marketing}",
+    "period": "{start: 2027-01-01, end: 2027-12-31}",
+}
 _TYPE_NAMES = {"object": N_("a mapping"), "array": N_("a list"), "string": N_("a text"), "number": N_("a number"),
                "integer": N_("a whole number"), "boolean": N_("true or false"), "null": N_("empty")}
 
@@ -417,6 +425,12 @@ def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[Sche
             from kpi_policies.authoring import number_hint
 
             hint = number_hint(value, path, root)
+        elif "object" in wanted and path and path[-1] in MAPPING_FORMS:
+            from kpi_policies.authoring import number_hint
+
+            # `target: tăng 10%` or `target: 52800000000`: show the form, and what the number should be when it can tell
+            said = number_hint(value, path + ("value",), root) if path[-1] in ("target", "baseline") else ""
+            hint = _(": write `{key}: {form}`").format(key=path[-1], form=MAPPING_FORMS[path[-1]]) + (f" ({said.lstrip(': ')})" if said else "")
         return [SchemaError(path, _("{where} must be {names}, not {found}").format(where=where, names=names, found=_show(value)) + hint)]
     if kind == "enum":
         options = ", ".join(str(o) for o in error.validator_value)

@@ -77,12 +77,19 @@ def _is_strategy(path: str) -> bool:
         return False
 
 
-def summary_of(path: str):
-    """What run-level rules need of a file (kind, id, position of the id), read cheaply: YAML only."""
+def summary_of(path: str, engine=None):
+    """What run-level rules need of a file: its kind, id and the position of the id, read cheaply (YAML only),
+    or, when a run-level rule of ``engine`` keeps facts of each document (a strategy's roll-up), the
+    summary a whole run would make, facts included."""
     from kpi_policies.load import load_file
-    from kpi_policies.rules.base import DocumentSummary
+    from kpi_policies.rules.base import DocumentSummary, summary_facts
     from kpi_policies.schema import SCHEMA_FILES
 
+    if engine is not None and any(r.run_level and getattr(r, "summarize", None) and engine.view(r.id).enabled
+                                  for r in engine.rules.values()):
+        checked = engine.checker.load(path, load_file(path))
+        position = checked.document.locate(("metadata", "id")) if checked.result.doc_id else (1, 1)
+        return engine.checker.outcome_summary(checked.result, position, summary_facts(engine.rules.values(), checked))
     doc = load_file(path)
     data = doc.data
     meta = data.get("metadata") if isinstance(data, dict) else None
@@ -151,7 +158,7 @@ def run(engine, files: list[str], index: int, count: int, **options) -> tuple[Ru
     def run_level(results, summaries):
         # the run-level rules over every file of the whole run, in its order; findings kept on this run's files
         ids = {s.doc_id for s in summaries if s.doc_id and s.file in mine}  # findings are kept on these only
-        others = {p: _summary_if_needed(p, ids) if only_ids else summary_of(p) for p in rest}
+        others = {p: _summary_if_needed(p, ids) if only_ids else summary_of(p, engine) for p in rest}
         by_path = {r.path: (r, s) for r, s in zip(results, summaries)}
         full = [by_path.get(p) or (FileResult(path=p), others[p]) for p in files]
         Engine._run_level(engine, [r for r, _ in full], [s for _, s in full])

@@ -344,21 +344,26 @@ def apply(findings: list, suppressions: list[Suppression], ignore: bool = False)
     import dataclasses
 
     valid = [s for s in suppressions if s.problem is None]
+    # inline waivers by the lines they cover, so a plan with thousands of them stays linear; policy waivers are few
+    by_line: dict[tuple[str, int], list[Suppression]] = {}
+    for s in valid:
+        if s.source == "inline":
+            for line in s.lines:
+                by_line.setdefault((s.file, line), []).append(s)
+    policy = [s for s in valid if s.source == "policy"]
     out = []
     for finding in findings:
         match = None
         if not ignore and not finding.rule_id.startswith(("SU", "Y")):
-            for s in valid:
+            # the first waiver that covers the finding wins (inline ones, then the policy's, each in written order)
+            for s in by_line.get((finding.file, finding.line), []) + policy:
                 if not s.covers_rule(finding.rule_id):
                     continue
-                if s.source == "inline" and finding.line in s.lines and finding.file == s.file:
-                    match = s
-                elif s.source == "policy" and s.plan_id == finding.plan_id and (
+                if s.source == "inline" or (s.plan_id == finding.plan_id and (
                         (s.object_id is None and s.pointer is None)
                         or (s.object_id is not None and s.object_id == finding.object_id)
-                        or (s.pointer is not None and (finding.pointer + "/").startswith(s.pointer.rstrip("/") + "/"))):
+                        or (s.pointer is not None and (finding.pointer + "/").startswith(s.pointer.rstrip("/") + "/")))):
                     match = s
-                if match:
                     break
         if match:
             match.used = True

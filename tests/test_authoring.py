@@ -75,3 +75,17 @@ def test_an_empty_list_key_says_how_to_write_its_items():
     plan = _swap("      log:\n        - {date: 2027-03-31, actual: 4420000000}\n", "      log:\n")
     messages = [m for rid, _, m in _messages(plan) if rid == "S001"]
     assert messages and "each starting with '- '" in messages[0] and "log: []" in messages[0]
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("target: tăng 10%", "write `target: {value: 52800000000, due: 2027-12-31}` (a target is the value to reach, not the change: "
+                         "write that number (baseline 48000000000 +10% is 52800000000)"),
+    ("target: 52800000000", "write `target: {value: 52800000000, due: 2027-12-31}`"),
+])
+def test_a_target_written_as_one_value_gets_the_form_to_write(written, expected):
+    from conftest import check_texts
+
+    text = REFERENCE_PLAN.replace("target: {value: 52800000000, due: 2027-12-31}", written, 1)
+    assert written in text
+    [finding] = [f for f in check_texts({"p.yaml": text}).findings if f.rule_id.startswith("S")]
+    assert expected in finding.message

@@ -272,3 +272,23 @@ def test_a_cache_folder_that_is_a_link_is_not_used(repo, tmp_path, caches):
     check(repo)
     assert caches.last.hits == 0
     assert list(elsewhere.iterdir()) == []
+
+
+def test_the_cache_key_covers_the_code_of_every_loaded_plugin(tmp_path, monkeypatch):
+    """A plugin upgraded without a new version (or a rule edited in a development install) never gets stale findings."""
+    import importlib
+    import sys
+
+    from kpi_policies.cache import Cache, code_digest
+
+    plugin = tmp_path / "acme_rules_for_cache_test.py"
+    plugin.write_text("from kpi_policies.rules.base import Rule\n\nclass R(Rule):\n    id = 'AC001'\n    name = 'acme.one'\n\nRULES = [R]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("acme_rules_for_cache_test")
+    try:
+        before, key_before = code_digest(), Cache(str(tmp_path), "ctx").context
+        plugin.write_text(plugin.read_text() + "# the rule's message changed\n")
+        assert code_digest() != before
+        assert Cache(str(tmp_path), "ctx").context != key_before
+    finally:
+        sys.modules.pop(module.__name__, None)

@@ -13,6 +13,7 @@ import pytest
 from kpi_policies.rules.examples import REFERENCE_PLAN, REFERENCE_STRATEGY
 
 from conftest import ROOT, SHARED, run_cli
+from test_precommit import hook_repo, pre_commit_home  # noqa: F401  (fixtures: this checkout as a pre-commit hook)
 
 AS_OF = "2027-04-10"
 PLAN = REFERENCE_PLAN.replace("  period: {start: 2027-01-01, end: 2027-12-31}\ngoals:",
@@ -324,6 +325,22 @@ def test_readme_change_control_record_passes(readme_repo):
 
 
 # --- the audit report: each KPI's history and the changes since approval ------
+def test_the_history_of_a_branch_with_merges_shows_each_change_once_at_the_commit_that_brought_it(repo):
+    """Two branches changed the same target; the merge chose one. The history is the main branch's own."""
+    _git(repo, "checkout", "-qb", "side")
+    _edit(repo, *EASE, message="Side branch eases the target")              # 52.8 bn -> 50 bn, on the side branch
+    _git(repo, "checkout", "-q", "main")
+    _edit(repo, "value: 2.1, period: 2026", "value: 2.0, period: 2026", message="Main rewrites a baseline")
+    _git(repo, "merge", "-q", "--no-edit", "-m", "Merge the side branch", "side", date="2027-04-09T12:00:00+07:00")
+    proc = run_cli("report", "--format", "json", "--as-of", AS_OF, "plans", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    [doc] = [d for d in json.loads(proc.stdout)["documents"] if d["id"] == "shop-marketing-2027"]
+    revenue = next(k for k in doc["history"]["kpis"] if k["id"] == "KPI-REVENUE")["events"]
+    assert [e["target"] for e in revenue] == [52800000000, 50000000000]  # no back and forth the branch never had
+    assert all(e["commit"] for e in revenue)  # every change committed: none "not committed"
+    assert not any(c.get("commit") is None for c in doc["history"]["changes_since_approval"])
+
+
 def test_report_shows_each_kpis_history_and_the_changes_since_approval(repo):
     _edit(repo, *EASE)  # eased without a record
     _edit(repo, "target: {value: 2.4, due: 2027-12-31}", "target: {value: 2.5, due: 2027-12-31}", commit=False)
@@ -357,14 +374,17 @@ def test_report_shows_each_kpis_history_and_the_changes_since_approval(repo):
     assert "Changes since approval by ceo on 2026-12-20" in markdown and "**no record**" in markdown
 
 
-def test_the_pre_commit_hook_compares_staged_plans_with_head(repo, tmp_path):
-    from test_precommit import try_repo
+def test_the_pre_commit_hook_compares_staged_plans_with_head(repo, hook_repo, pre_commit_home):
+    import json
 
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
+    from test_precommit import run_hook
+
+    hooks, rev = hook_repo
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {json.dumps(str(hooks))}\n    rev: {rev}\n    hooks:\n      - id: kpi-policies\n")
     _edit(repo, *EASE, commit=False)
     _git(repo, "add", ".")
-    proc = try_repo(repo, tmp_path / "pre-commit-home", "--files", "plans/shop-2027.yaml")
+    proc = run_hook(repo, pre_commit_home, "--files", "plans/shop-2027.yaml")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "CH001 error" in proc.stdout and "since HEAD (" in proc.stdout
 

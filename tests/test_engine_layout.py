@@ -176,3 +176,23 @@ def test_the_report_hashes_the_bytes_it_judged_and_reads_no_file_twice(tmp_path,
     for evidence, path in zip(report["evidence"]["files"], paths):
         assert evidence["sha256"] == hashlib.sha256(Path(path).read_bytes()).hexdigest()
     assert report["documents"][0]["kpis"], "the report reads the run's models, not the files again"
+
+
+def test_a_warm_run_names_files_as_a_cold_run_does_whatever_spelling_filled_the_cache(tmp_path):
+    from kpi_policies.cache import Cache
+    from kpi_policies.report import render
+
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "plans" / "shop.yaml", replaced(REFERENCE_PLAN, "value: 2.4,", "value: 14.5,"))
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        def run(path):
+            return render("text", Engine(load_policy(), EXAMPLE_AS_OF).run([path], cache=Cache(str(tmp_path), "ctx")))
+
+        filled = run("./plans/shop.yaml")
+        cold = render("text", Engine(load_policy(), EXAMPLE_AS_OF).run(["plans/shop.yaml"]))
+        assert run("plans/shop.yaml") == cold and "plans/shop.yaml:" in cold and "./plans" not in cold
+        assert "./plans/shop.yaml:" in filled
+    finally:
+        os.chdir(here)

@@ -20,7 +20,32 @@ from kpi_policies.i18n import _, language
 from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON, IsoDate, emit as _emit, fail as _fail, guard_outputs, pair_outputs, prepare_run, choose_language
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """The command group: the commands that live in modules of their own are imported only when run or listed,
+    so a plain ``check`` (as pre-commit runs it) does not pay for ``report``, ``diff`` or ``init``."""
+
+    #: Command name -> ``module:attribute`` of the click command.
+    LAZY = {
+        "report": "kpi_policies.cli.report:report_command",
+        "diff": "kpi_policies.cli.diff:diff_command",
+        "merge": "kpi_policies.cli.merge:merge_command",
+        "metrics": "kpi_policies.cli.metrics:metrics_command",
+        "init": "kpi_policies.cli.init:init_command",
+    }
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.LAZY))
+
+    def get_command(self, ctx, name):
+        if name in self.LAZY and name not in self.commands:
+            import importlib
+
+            module, attribute = self.LAZY[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="kpi-policies")
 @click.option("--lang", type=click.Choice(["en", "vi"]), default=None, expose_value=False, is_eager=True, callback=choose_language,
               help="Language of messages and reports: en (English) or vi (tiếng Việt). Default: the project configuration's lang, else the locale (LANG), else en.")
@@ -284,18 +309,3 @@ def import_gitlab(source, output, plan_id) -> None:
     _emit(text, output)
     if output and output != "-":
         click.echo(f"wrote {output}", err=True)
-
-
-def _register_commands() -> None:
-    """Add the commands that live in their own modules."""
-    from kpi_policies.cli.diff import diff_command
-    from kpi_policies.cli.init import init_command
-    from kpi_policies.cli.merge import merge_command
-    from kpi_policies.cli.metrics import metrics_command
-    from kpi_policies.cli.report import report_command
-
-    for command in (report_command, diff_command, merge_command, metrics_command, init_command):
-        cli.add_command(command)
-
-
-_register_commands()

@@ -60,6 +60,8 @@ GOAL_KPIS: dict[str, tuple[str, list[tuple[str, float, float, str, str]]]] = {
 }
 
 DEFAULT_GOALS = ("sales_growth", "brand_awareness", "cost_efficiency")
+#: The file names init writes when none is given (their ids come from the department and period instead).
+DEFAULT_STEMS = ("kpi-plan", "strategy")
 
 #: Data sources of the KPIs above, in Vietnamese.
 SOURCES_VI = {
@@ -227,7 +229,10 @@ def build_context(kind: str, lang: str, department: str, owner: str, start: dt.d
         driver_name = next(k["name"] for k in kpis if k["id"] == driver).strip('"')
         initiatives.append({"id": "INIT-" + goal_id[2:], "title": _quote(text["initiative"].format(kpi=driver_name)),
                             "kpis": [driver], "owner": owner, "start": start.isoformat(), "end": end.isoformat()})
-    doc_id = _slug(f"{department}-{period}") if kind == "plan" else _slug(f"company-strategy-{period}")
+    # the id follows the file's name when one is chosen, so two plans written side by side never share an id (GL007)
+    stem = os.path.splitext(os.path.basename(file or ""))[0]
+    default = _slug(f"{department}-{period}") if kind == "plan" else _slug(f"company-strategy-{period}")
+    doc_id = _slug(stem) if stem and stem not in DEFAULT_STEMS else default
     return {
         "t": text, "lang": lang, "today": today.isoformat(), "file": file, "id": doc_id,
         "title": _quote((text["plan_title"] if kind == "plan" else text["strategy_title"]).format(department=department, Department=department[:1].upper() + department[1:], period=period)),

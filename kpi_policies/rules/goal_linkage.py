@@ -169,9 +169,10 @@ class UnknownDriver(Rule):
 
     def check(self, ctx: Context, params):
         kpi_ids = [k.id for k in ctx.kpis()]
+        known = set(kpi_ids)  # linear in the plan's size
         for kpi in ctx.kpis():
             for i, driver in enumerate(kpi.drivers):
-                if driver not in kpi_ids:
+                if driver not in known:
                     yield Violation(kpi.path + ("drivers", i),
                                     _("KPI {kpi} names driver '{driver}', which is not a KPI of this plan").format(kpi=kpi.id, driver=driver)
                                     + did_you_mean(driver, kpi_ids))
@@ -206,9 +207,10 @@ class UnknownInitiativeKpi(Rule):
 
     def check(self, ctx: Context, params):
         kpi_ids = [k.id for k in ctx.kpis()]
+        known = set(kpi_ids)
         for initiative in ctx.plan.initiatives:
             for i, kpi_id in enumerate(initiative.kpis):
-                if kpi_id not in kpi_ids:
+                if kpi_id not in known:
                     yield Violation(initiative.path + ("kpis", i),
                                     _("initiative {initiative} moves KPI '{kpi}', which this plan does not define").format(
                                         initiative=initiative.id, kpi=kpi_id) + did_you_mean(kpi_id, kpi_ids))

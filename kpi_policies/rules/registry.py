@@ -66,9 +66,11 @@ def _rules_of(module) -> list[type[Rule]]:
 
 
 def _builtin_modules() -> dict[str, str]:
-    """Family prefix -> module, from the entry points the package registers (or the table above)."""
-    found = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name in FAMILIES}
-    return {family: found.get(family, module) for family, (module, _) in FAMILIES.items()}
+    """Family prefix -> module of the built-in families (the table above, which the package's own entry points repeat).
+
+    Installed entry points are scanned only when a policy names a plugin, so a plain check pays nothing for it.
+    """
+    return {family: module for family, (module, _) in FAMILIES.items()}
 
 
 @functools.lru_cache(maxsize=None)
@@ -86,7 +88,7 @@ def all_rules(plugins: tuple[str, ...] = ()) -> tuple[type[Rule], ...]:
     found: list[type[Rule]] = []
     for family, module_name in _builtin_modules().items():
         found.extend(_rules_of(importlib.import_module(module_name)))
-    points = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    points = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)} if plugins else {}
     ids: dict[str, type[Rule]] = {r.id: r for r in found}
     for name in plugins:
         if name in FAMILIES:

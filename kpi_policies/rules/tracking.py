@@ -63,16 +63,18 @@ def _pace_findings(ctx: Context, params: PaceParams, statuses: tuple[str, ...]):
         last = result.figures[-1].entry if result.figures else None
         where = last.path + ("actual",) if last is not None and last.path else kpi.path + ("target", "value")
         how = _(AGGREGATION_WORDS.get(result.aggregation or "", "latest value"))
-        attained = (_("{pct}% of the target attained").format(pct=f"{result.attainment * 100:.0f}")
-                    if result.attainment is not None else "")
-        to_date = (_(", {pct}% of the target to date ({target})").format(pct=f"{result.attainment_to_date * 100:.0f}",
-                                                                         target=describe_number(result.target_to_date))
-                   if result.attainment_to_date is not None and result.aggregation in ("total", "ytd") else "")
-        text = {"at_risk": _("KPI {kpi} is at risk: {status} (figures read as the {how}; {attained}{to_date} up to {date})"),
-                "off_track": _("KPI {kpi} is off track: {status} (figures read as the {how}; {attained}{to_date} up to {date})"),
-                "missed": _("KPI {kpi} missed its target: {status} (figures read as the {how}; {attained}{to_date} up to {date})"),
+        parts = []
+        if result.attainment is not None:
+            parts.append(_("{pct}% of the target attained").format(pct=f"{result.attainment * 100:.0f}"))
+        if result.attainment_to_date is not None and result.aggregation in ("total", "ytd"):
+            parts.append(_("{pct}% of the target to date ({target})").format(pct=f"{result.attainment_to_date * 100:.0f}",
+                                                                             target=describe_number(result.target_to_date)))
+        figures = "; " + ", ".join(parts) if parts else ""
+        text = {"at_risk": _("KPI {kpi} is at risk: {status} (figures read as the {how}{figures} up to {date})"),
+                "off_track": _("KPI {kpi} is off track: {status} (figures read as the {how}{figures} up to {date})"),
+                "missed": _("KPI {kpi} missed its target: {status} (figures read as the {how}{figures} up to {date})"),
                 }[result.status]
-        yield Violation(where, text.format(kpi=kpi.id, status=result.status_text, how=how, attained=attained, to_date=to_date,
+        yield Violation(where, text.format(kpi=kpi.id, status=result.status_text, how=how, figures=figures,
                                            date=result.actual_through.isoformat()))
 
 
