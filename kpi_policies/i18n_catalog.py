@@ -91,7 +91,7 @@ def help_texts() -> list[tuple[str, str]]:
         if getattr(param, "help", None):
             out.append((f"--{param.name}", getattr(param, "_kpi_help", param.help)))
     for name in HELP_COMMANDS:
-        command = cli.commands.get(name)
+        command = cli.get_command(None, name)  # commands in modules of their own are loaded on demand
         if command is None:
             continue
         for attr in ("help", "short_help"):

@@ -17,7 +17,7 @@ import click
 from kpi_policies import __version__
 from kpi_policies.i18n import _, language
 
-from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON, IsoDate, emit as _emit, fail as _fail, guard_outputs, pair_outputs, prepare_run, choose_language
+from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON, IsoDate, emit as _emit, fail as _fail, guard_outputs, pair_outputs, prepare_run, choose_language, translate_help
 
 
 class LazyGroup(click.Group):
@@ -42,6 +42,7 @@ class LazyGroup(click.Group):
 
             module, attribute = self.LAZY[name].split(":")
             self.add_command(getattr(importlib.import_module(module), attribute), name)
+            translate_help(self.commands[name])  # its help in the run's language, as for the commands loaded before --lang
         return super().get_command(ctx, name)
 
 

@@ -248,6 +248,8 @@ def translate_help(command: click.Command) -> None:
             if original:
                 setattr(obj, f"_kpi_{attr}", original)
                 setattr(obj, attr, _(original))
+    if getattr(command, "_help_option", None) is not None:  # click caches --help with the text of the language it was made in
+        command._help_option.help = _("Show this message and exit.")
     for sub in getattr(command, "commands", {}).values():
         translate_help(sub)
 
