@@ -18,6 +18,10 @@ from __future__ import annotations
 import datetime as dt
 
 from kpi_policies import changes as ch
+from kpi_policies.i18n import N_, _
+
+#: Classes of a change, as shown (``_`` where shown).
+CHANGE_CLASS_WORDS = {"breaking": N_("breaking"), "dangerous": N_("dangerous"), "safe": N_("safe")}
 
 #: Change kinds that move what a KPI promises: shown in its history.
 _KPI_KINDS = {"target-eased", "target-tightened", "target-changed", "target-removed", "target-added", "due-later",
@@ -135,7 +139,7 @@ def plan_history(path: str, model, max_commits: int = 500) -> dict | None:
 
 def day(value: str | None) -> str:
     """The date part of an ISO timestamp, for tables."""
-    return (value or "")[:10] or "not committed"
+    return (value or "")[:10] or _("not committed")
 
 
 
@@ -146,15 +150,18 @@ def history_markdown(doc: dict) -> list[str]:
     if not h:
         return []
     if not h["approval"]:
-        return ["", "No approval is recorded in this plan (`approval:`)."]
+        return ["", _("No approval is recorded in this plan (`approval:`).")]
     a = h["approval"]
-    out = ["", f"Changes since approval by {a['approved_by']} on {a['approved_on']}: {len(h['changes_since_approval'])}, "
-               f"{sum(1 for c in h['changes_since_approval'] if c['unrecorded'])} without an approved record."]
+    out = ["", _("Changes since approval by {who} on {date}: {n}, {unrecorded} without an approved record.").format(
+        who=a["approved_by"], date=a["approved_on"], n=len(h["changes_since_approval"]),
+        unrecorded=sum(1 for c in h["changes_since_approval"] if c["unrecorded"]))]
     if h["changes_since_approval"]:
-        out += ["", "| class | change | commit | author | date | recorded |", "|---|---|---|---|---|---|"]
+        out += ["", _("| class | change | commit | author | date | recorded |"), "|---|---|---|---|---|---|"]
         for c in h["changes_since_approval"]:
-            rec = (f"{c['recorded']['reason']} (approved by {c['recorded']['approved_by']})" if c["recorded"]
-                   else "**no record**" if c["unrecorded"] else "")
-            out.append(f"| {c['class']} | {c['message'].replace('|', '/')} | `{(c['commit'] or 'not committed')[:12]}` "
+            rec = (_("{reason} (approved by {who})").format(reason=c["recorded"]["reason"], who=c["recorded"]["approved_by"]) if c["recorded"]
+                   else _("**no record**") if c["unrecorded"] else "")
+            commit = (c["commit"] or _("not committed"))[:12]
+            cls = _(CHANGE_CLASS_WORDS.get(c["class"], c["class"]))
+            out.append(f"| {cls} | {c['message'].replace('|', '/')} | `{commit}` "
                        f"| {c['author'] or ''} | {day(c['date'])} | {rec.replace('|', '/')} |")
     return out
