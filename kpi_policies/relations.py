@@ -218,8 +218,9 @@ def analyse(plan, catalog: Catalog, policy=None) -> Analysis:
             if not missing and len(chosen) == len(needed):
                 renamed = _rename(tree, {m: k.id for m, k in chosen.items()})
                 members = {k.id: k for k in chosen.values()}
-                where = "the policy relation" if relation not in (getattr(catalog, "relations", None) or builtin_catalog().relations) else "the catalog relation"
-                result.applied.append(Applied(kpi, renamed, members, f"{where} {relation.id}", kpi.path + ("drivers",),
+                from_policy = relation not in (getattr(catalog, "relations", None) or builtin_catalog().relations)
+                where = (_("the policy relation {id}") if from_policy else _("the catalog relation {id}")).format(id=relation.id)
+                result.applied.append(Applied(kpi, renamed, members, where, kpi.path + ("drivers",),
                                               labels=_labels(members, kpi, catalog)))
             elif chosen and missing:
                 result.partial.append(Partial(kpi, relation, list(chosen.values()), missing))
@@ -252,7 +253,7 @@ def _from_formula(kpi, kpis: dict, catalog: Catalog, result: Analysis) -> None:
     if not members:
         result.problems.append(Problem(kpi, path, _("the formula of KPI {kpi} names no KPI: it is a constant, not a relation").format(kpi=kpi.id), 1))
         return
-    result.applied.append(Applied(kpi, tree, members, "its formula", path, formula_text=kpi.formula,
+    result.applied.append(Applied(kpi, tree, members, _("its formula"), path, formula_text=kpi.formula,
                                   labels=_labels(members, kpi, catalog)))
 
 

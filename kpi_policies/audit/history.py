@@ -80,7 +80,7 @@ def plan_history(path: str, model, max_commits: int = 500) -> dict | None:
         versions.append((None, model))  # the working tree differs from the last commit
     owner = model.metadata.owner
     steps = []  # (info, changes of that version, entries appended in it)
-    for (_, older), (info, newer) in zip(versions, versions[1:]):
+    for (_older_info, older), (info, newer) in zip(versions, versions[1:]):
         appended = newer.revisions[len(older.revisions):]
         steps.append((info, ch.compare(older, newer), appended, newer))
 
@@ -92,7 +92,7 @@ def plan_history(path: str, model, max_commits: int = 500) -> dict | None:
         first_info, first = versions[0]
         if _kpi(first, kpi_id) is not None:
             events.append({**_commit(first_info), **_values(_kpi(first, kpi_id)), "class": None,
-                           "changes": ["first version"], "recorded": None, "unrecorded": False})
+                           "changes": [_("first version")], "recorded": None, "unrecorded": False})
         for info, found, appended, newer in steps:
             mine = [c for c in found if c.object_id == kpi_id and c.kind in _KPI_KINDS]
             if not mine:
@@ -108,7 +108,7 @@ def plan_history(path: str, model, max_commits: int = 500) -> dict | None:
     approval = model.approval
     approved_at = None
     if approval is not None:
-        for i, (_, m) in enumerate(versions):
+        for i, (_info, m) in enumerate(versions):
             if m.approval is not None and (m.approval.approved_by, m.approval.approved_on) == (approval.approved_by, approval.approved_on):
                 approved_at = i
                 break
@@ -119,7 +119,7 @@ def plan_history(path: str, model, max_commits: int = 500) -> dict | None:
         appended_since = model.revisions[len(approved_model.revisions):]
         for change in ch.compare(approved_model, model):
             made = None
-            for info, found, _, _ in later:
+            for info, found, _a, _b in later:
                 if any(c.kind == change.kind and c.object_id == change.object_id for c in found):
                     made = info
             record = _record(appended_since, change, owner)
