@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kpi_policies.i18n import _
+
 _SCALE_WORDS = {"nghìn": 1_000, "nghin": 1_000, "ngàn": 1_000, "k": 1_000, "triệu": 1_000_000, "trieu": 1_000_000,
                 "tr": 1_000_000, "tỷ": 1_000_000_000, "tỉ": 1_000_000_000, "ty": 1_000_000_000,
                 "million": 1_000_000, "billion": 1_000_000_000, "thousand": 1_000}
@@ -54,28 +56,30 @@ def number_hint(value: Any, path: tuple = (), root: Any = None) -> str:
         if base is not None:
             reached = base * (1 + (pct if up else -pct) / 100)
             reached = round(reached) if abs(reached - round(reached)) <= 1e-9 * max(1.0, abs(reached)) else round(reached, 6)
-            example = f" (baseline {_plain(base)} {'+' if up else '-'}{_plain(pct)}% is {_plain(reached)})"
-        return (f": a target is the value to reach, not the change: write that number{example}, "
-                f"with `direction: {'increase' if up else 'decrease'}`")
+            example = (_(" (baseline {base} +{pct}% is {result})") if up else _(" (baseline {base} -{pct}% is {result})")).format(
+                base=_plain(base), pct=_plain(pct), result=_plain(reached))
+        return _(": a target is the value to reach, not the change: write that number{example}, "
+                 "with `direction: {direction}`").format(example=example, direction="increase" if up else "decrease")
     if text.endswith("%"):
         number = _parse_number(text[:-1])
         if number is not None:
-            return f": write the number without the percent sign, `{_plain(number)}`, and say `unit: percent` on the KPI"
+            return _(": write the number without the percent sign, `{number}`, and say `unit: percent` on the KPI").format(number=_plain(number))
     words = re.fullmatch(r"(-?[\d.,]+)\s*([^\d\s]+)(?:\s+" + _CURRENCY_WORDS + r")?", text, re.I)
     if words and words.group(2).lower() in _SCALE_WORDS:
         number = _parse_number(words.group(1))
         if number is not None:
             full = _plain(round(number * _SCALE_WORDS[words.group(2).lower()], 6))
-            return f": write the amount in full, `{full}`, and the currency as the KPI's unit (`unit: VND`)"
+            return _(": write the amount in full, `{full}`, and the currency as the KPI's unit (`unit: VND`)").format(full=full)
     money = re.fullmatch(r"(-?[\d.,]+)\s*" + _CURRENCY_WORDS, text, re.I)
     if money and _parse_number(money.group(1)) is not None:
-        return f": write the number alone, `{_plain(_parse_number(money.group(1)))}`, and the currency as the KPI's unit (`unit: VND`)"
+        return _(": write the number alone, `{number}`, and the currency as the KPI's unit (`unit: VND`)").format(
+            number=_plain(_parse_number(money.group(1))))
     if re.fullmatch(r"-?\d{1,3}([.,]\d{3}){2,}", text.replace(" ", "")) or re.fullmatch(r"-?\d{1,3}(,\d{3})+", text):
-        return f": write it without thousands separators, `{_plain(_parse_number(text))}`"
+        return _(": write it without thousands separators, `{number}`").format(number=_plain(_parse_number(text)))
     if re.fullmatch(r"-?\d+,\d+", text):
-        return f": write a decimal point, not a comma: `{text.replace(',', '.')}`"
+        return _(": write a decimal point, not a comma: `{number}`").format(number=text.replace(",", "."))
     if re.fullmatch(r"-?\d{1,3}( \d{3})+", text):
-        return f": write it without spaces, `{text.replace(' ', '')}`"
+        return _(": write it without spaces, `{number}`").format(number=text.replace(" ", ""))
     return ""
 
 
@@ -101,12 +105,12 @@ def date_hint(value: Any) -> str:
     if m:
         day, month, year = (int(g) for g in m.groups())
         if 1 <= month <= 12 and 1 <= day <= 31:
-            return f": dates are written year first, `{year:04d}-{month:02d}-{day:02d}`"
+            return _(": dates are written year first, `{date}`").format(date=f"{year:04d}-{month:02d}-{day:02d}")
         if 1 <= day <= 12 and 1 <= month <= 31:  # month first, as in the US
-            return f": dates are written year first, `{year:04d}-{day:02d}-{month:02d}`"
+            return _(": dates are written year first, `{date}`").format(date=f"{year:04d}-{day:02d}-{month:02d}")
     m = re.fullmatch(r"\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})\s*", value)
     if m:
-        return f": write it with dashes, `{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}`"
+        return _(": write it with dashes, `{date}`").format(date=f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
     return ""
 
 
@@ -117,7 +121,7 @@ def metric_hint(value: Any) -> str:
     from kpi_policies.catalog import builtin_catalog
 
     found = builtin_catalog().suggest(value)
-    return f": write the catalog id, `metric: {found}`" if found else "; `kpi-policies metrics` lists the catalog ids"
+    return _(": write the catalog id, `metric: {metric}`").format(metric=found) if found else _("; `kpi-policies metrics` lists the catalog ids")
 
 
 def empty_parent(parent: Any, key: str, child_keys: set[str]) -> list[str]:

@@ -24,6 +24,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 
+from kpi_policies.i18n import _
 from kpi_policies.paths import repo_relative, workspace_root
 from kpi_policies.result import FileResult, Finding, RunResult, Waiver
 
@@ -136,10 +137,12 @@ class Baseline:
         view = resolved.view("SU005", self.path)
         if view.enabled:
             for k in sorted(stale):
-                what = f"{k[3]} on {k[2] or k[1] or k[0]}" + (f" at {k[4]}" if k[4] else "")
+                what = (_("{rule} on {where} at {at}") if k[4] else _("{rule} on {where}")).format(
+                    rule=k[3], where=k[2] or k[1] or k[0], at=k[4])
                 result.findings.append(Finding(
                     rule_id="SU005", severity=view.severity, file=self.path, line=1, column=1, plan_id=k[1] or None,
-                    message=f"baseline entry {what} in {k[0]} matches no finding any more; write the baseline again",
+                    message=_("baseline entry {entry} in {file} matches no finding any more; write the baseline again").format(
+                        entry=what, file=k[0]),
                     rule_name="baseline.stale-entry", enforcement=view.enforcement))
         return [result] if result.findings else []
 

@@ -4,8 +4,9 @@ An entry holds what checking one file produced before the run-level steps
 (duplicate ids, policy suppressions, baselines): its findings, the rules
 evaluated, its inline waivers and its id. The key is the sha256 of the file's
 bytes, its path, the tool version, the effective policy digest, the as-of
-date, the ``--ignore-suppressions`` flag and the digest of the strategies the
-run knows (so a changed strategy invalidates the plans that may use it).
+date, the ``--ignore-suppressions`` flag, the language of the messages and
+the digest of the strategies the run knows (so a changed strategy
+invalidates the plans that may use it).
 Results that depended on a strategy found by searching the repository are not
 cached. Entries are JSON (a cache can never make kpi-policies run code), kept
 in ``.kpi-policies-cache/`` at the repository root, which ignores itself in
@@ -207,7 +208,15 @@ class Cache:
 
     def __init__(self, root: str, context: str):
         self.folder = os.path.join(cache_dir(root), f"v{FORMAT}")
-        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{code_digest()}\x1f{context}".encode()).hexdigest()
+        from kpi_policies.i18n import LOCALE_DIR, language
+
+        # Messages are stored in the language of the run that wrote them, and of its catalog as it was.
+        lang = language()
+        try:
+            catalog = hashlib.sha256((LOCALE_DIR / lang / "LC_MESSAGES" / "kpi_policies.mo").read_bytes()).hexdigest() if lang != "en" else ""
+        except OSError:
+            catalog = ""
+        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{code_digest()}\x1f{context}\x1f{lang}\x1f{catalog}".encode()).hexdigest()
         self.hits = 0
         self.misses = 0
         self.secret = _signing_key()

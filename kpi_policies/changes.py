@@ -25,6 +25,24 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from kpi_policies.i18n import _, language
+
+#: What was removed, added or edited, per kind of item (English; each sentence whole, for translation).
+def _removed(label: str) -> str:
+    return {"goal": _("goal {id} was removed"), "objective": _("objective {id} was removed"), "KPI": _("KPI {id} was removed"),
+            "initiative": _("initiative {id} was removed")}.get(label, label + " {id} was removed")
+
+
+def _added(label: str) -> str:
+    return {"goal": _("goal {id} was added"), "objective": _("objective {id} was added"), "KPI": _("KPI {id} was added"),
+            "initiative": _("initiative {id} was added")}.get(label, label + " {id} was added")
+
+
+def _edited(label: str) -> str:
+    return {"goal": _("the {field} of goal {id} was edited"), "objective": _("the {field} of objective {id} was edited"),
+            "KPI": _("the {field} of KPI {id} was edited"), "initiative": _("the {field} of initiative {id} was edited")
+            }.get(label, "the {field} of " + label + " {id} was edited")
+
 BREAKING, DANGEROUS, SAFE = "breaking", "dangerous", "safe"
 CLASSES = (BREAKING, DANGEROUS, SAFE)
 
@@ -89,9 +107,10 @@ def number(value: Any) -> str:
     """A number as a person reads it: ``70,000,000,000``, ``2.2``."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+    text = f"{value:,}" if isinstance(value, int) else str(value)
+    if language() == "vi" and isinstance(value, (int, float)) and not isinstance(value, bool):  # 70.000.000.000, 2,2
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
 
 
 def _by_id(items) -> dict:
@@ -132,18 +151,19 @@ class _Differ:
             span = lambda p: f"{p.start} to {p.end}"
             if shorter:
                 self.add(BREAKING, "period-shortened", None, ("metadata", "period"),
-                         f"the plan period was shortened from {span(op)} to {span(np_)}", span(op), span(np_))
+                         _("the plan period was shortened from {before} to {after}").format(before=span(op), after=span(np_)), span(op), span(np_))
             elif longer:
                 self.add(DANGEROUS, "period-extended", None, ("metadata", "period"),
-                         f"the plan period was extended from {span(op)} to {span(np_)}: its targets now have longer", span(op), span(np_))
+                         _("the plan period was extended from {before} to {after}: its targets now have longer").format(
+                             before=span(op), after=span(np_)), span(op), span(np_))
         for name in ("title", "description", "owner", "department"):
             a, b = getattr(old, name, None), getattr(new, name, None)
             if a != b:
                 self.add(SAFE, "text-edited", None, ("metadata", name) if b is not None else ("metadata",),
-                         f"the plan's {name} was edited", a, b)
+                         _("the plan's {field} was edited").format(field=name), a, b)
         if getattr(old, "strategy", None) != getattr(new, "strategy", None):
             self.add(DANGEROUS, "relation-changed", None, ("metadata", "strategy") if new.strategy else ("metadata",),
-                     f"the plan now serves strategy {new.strategy or '(none)'} instead of {old.strategy or '(none)'}",
+                     _("the plan now serves strategy {new} instead of {old}").format(new=new.strategy or _("(none)"), old=old.strategy or _("(none)")),
                      old.strategy, new.strategy)
 
     def section(self, key, label, old_items, new_items, compare):
@@ -152,10 +172,10 @@ class _Differ:
             if ident not in after:
                 owner = getattr(item, "owner", None)
                 cls = DANGEROUS if key == "initiatives" else BREAKING
-                self.add(cls, f"{label.lower()}-removed", ident, (key,), f"{label} {ident} was removed", ident, None, owner)
+                self.add(cls, f"{label.lower()}-removed", ident, (key,), _removed(label).format(id=ident), ident, None, owner)
         for ident, item in after.items():
             if ident not in before:
-                self.add(SAFE, f"{label.lower()}-added", ident, item.path, f"{label} {ident} was added", None, ident)
+                self.add(SAFE, f"{label.lower()}-added", ident, item.path, _added(label).format(id=ident), None, ident)
             else:
                 compare(before[ident], item)
 
@@ -164,25 +184,26 @@ class _Differ:
             a, b = getattr(old, name, None), getattr(new, name, None)
             if a != b:
                 self.add(SAFE, "text-edited", new.id, new.path + ((name,) if b is not None else ()),
-                         f"the {name} of {label} {new.id} was edited", a, b, getattr(new, "owner", None))
+                         _edited(label).format(field=name, id=new.id), a, b, getattr(new, "owner", None))
 
     def goal(self, old, new):
         self.text("goal", old, new, ("title", "description"))
         if old.type != new.type:
             self.add(DANGEROUS, "relation-changed", new.id, new.path + (("type",) if new.type else ()),
-                     f"goal {new.id} changed type from {old.type} to {new.type}", old.type, new.type)
+                     _("goal {id} changed type from {old} to {new}").format(id=new.id, old=old.type, new=new.type), old.type, new.type)
 
     def objective(self, old, new):
         self.text("objective", old, new, ("title", "description"))
         if old.goal != new.goal:
             self.add(DANGEROUS, "relation-changed", new.id, new.path + (("goal",) if new.goal else ()),
-                     f"objective {new.id} now serves goal {new.goal} instead of {old.goal}", old.goal, new.goal)
+                     _("objective {id} now serves goal {new} instead of {old}").format(id=new.id, new=new.goal, old=old.goal), old.goal, new.goal)
 
     def initiative(self, old, new):
         self.text("initiative", old, new, ("title", "description", "owner", "start", "end"))
         if set(old.kpis) != set(new.kpis):
             self.add(DANGEROUS, "relation-changed", new.id, new.path + ("kpis",),
-                     f"initiative {new.id} now moves {', '.join(new.kpis) or 'no KPI'} instead of {', '.join(old.kpis) or 'no KPI'}",
+                     _("initiative {id} now moves {new} instead of {old}").format(
+                         id=new.id, new=", ".join(new.kpis) or _("no KPI"), old=", ".join(old.kpis) or _("no KPI")),
                      sorted(old.kpis), sorted(new.kpis))
 
     # --- one KPI -------------------------------------------------------------
@@ -193,80 +214,91 @@ class _Differ:
         self.text("KPI", old, new, ("name", "description", "owner"))
         if old.direction != new.direction:
             add(BREAKING, "direction-changed", p + (("direction",) if new.direction else ()),
-                f"KPI {k} changed direction from {old.direction} to {new.direction}: the same numbers now read the other way",
+                _("KPI {kpi} changed direction from {old} to {new}: the same numbers now read the other way").format(
+                    kpi=k, old=old.direction, new=new.direction),
                 old.direction, new.direction)
         ot, nt = old.target, new.target
         if ot is not None and ot.value is not None:
             if nt is None or nt.value is None:
-                add(BREAKING, "target-removed", p + (("target",) if nt else ()), f"the target of KPI {k} ({number(ot.value)}{unit}) was removed",
+                add(BREAKING, "target-removed", p + (("target",) if nt else ()), _("the target of KPI {kpi} ({value}) was removed").format(kpi=k, value=number(ot.value) + unit),
                     ot.value, None)
             elif nt.value != ot.value:
                 self.target_value(k, owner, new.direction, ot.value, nt.value, p + ("target", "value"), unit, _last_review(new, unit))
         elif nt is not None and nt.value is not None:
-            add(SAFE, "target-added", p + ("target", "value"), f"KPI {k} got a target of {number(nt.value)}{unit}", None, nt.value)
+            add(SAFE, "target-added", p + ("target", "value"), _("KPI {kpi} got a target of {value}").format(kpi=k, value=number(nt.value) + unit), None, nt.value)
         if ot and nt and ot.due and ot.due != nt.due:
             if nt.due is None:
-                add(BREAKING, "due-removed", p + ("target",), f"the due date of KPI {k}'s target ({ot.due}) was removed", ot.due, None)
+                add(BREAKING, "due-removed", p + ("target",), _("the due date of KPI {kpi}'s target ({due}) was removed").format(kpi=k, due=ot.due), ot.due, None)
             elif nt.due > ot.due:
-                add(BREAKING, "due-later", p + ("target", "due"), f"the due date of KPI {k}'s target moved later, from {ot.due} to {nt.due}",
+                add(BREAKING, "due-later", p + ("target", "due"), _("the due date of KPI {kpi}'s target moved later, from {old} to {new}").format(kpi=k, old=ot.due, new=nt.due),
                     ot.due, nt.due)
             else:
-                add(DANGEROUS, "due-earlier", p + ("target", "due"), f"the due date of KPI {k}'s target moved earlier, from {ot.due} to {nt.due}",
+                add(DANGEROUS, "due-earlier", p + ("target", "due"), _("the due date of KPI {kpi}'s target moved earlier, from {old} to {new}").format(kpi=k, old=ot.due, new=nt.due),
                     ot.due, nt.due)
         if ot and nt and ot.justification != nt.justification:
-            add(SAFE, "text-edited", p + ("target",), f"the justification of KPI {k}'s target was edited", ot.justification, nt.justification)
+            add(SAFE, "text-edited", p + ("target",), _("the justification of KPI {kpi}'s target was edited").format(kpi=k), ot.justification, nt.justification)
         ob, nb = old.baseline, new.baseline
         if ob is not None and (ob.value is not None or ob.period is not None):
             if nb is None:
-                add(BREAKING, "baseline-rewritten", p, f"the baseline of KPI {k} ({number(ob.value)}{unit}, {ob.period}) was removed",
+                add(BREAKING, "baseline-rewritten", p, _("the baseline of KPI {kpi} ({value}, {period}) was removed").format(kpi=k, value=number(ob.value) + unit, period=ob.period),
                     ob.value, None)
             else:
                 if ob.value != nb.value:
                     add(BREAKING, "baseline-rewritten", p + ("baseline", "value") if nb.value is not None else p + ("baseline",),
-                        f"the baseline value of KPI {k} was rewritten from {number(ob.value)} to {number(nb.value)}{unit}", ob.value, nb.value)
+                        _("the baseline value of KPI {kpi} was rewritten from {old} to {new}").format(kpi=k, old=number(ob.value), new=number(nb.value) + unit),
+                        ob.value, nb.value)
                 if str(ob.period) != str(nb.period):
                     add(BREAKING, "baseline-rewritten", p + ("baseline", "period") if nb.period is not None else p + ("baseline",),
-                        f"the baseline period of KPI {k} was rewritten from {ob.period} to {nb.period}", ob.period, nb.period)
+                        _("the baseline period of KPI {kpi} was rewritten from {old} to {new}").format(kpi=k, old=ob.period, new=nb.period),
+                        ob.period, nb.period)
                 if ob.source != nb.source:
-                    add(SAFE, "text-edited", p + ("baseline",), f"the source named for KPI {k}'s baseline was edited", ob.source, nb.source)
+                    add(SAFE, "text-edited", p + ("baseline",), _("the source named for KPI {kpi}'s baseline was edited").format(kpi=k), ob.source, nb.source)
         elif nb is not None and nb.value is not None:
-            add(SAFE, "baseline-added", p + ("baseline",), f"KPI {k} got a baseline of {number(nb.value)}{unit}", None, nb.value)
+            add(SAFE, "baseline-added", p + ("baseline",), _("KPI {kpi} got a baseline of {value}").format(kpi=k, value=number(nb.value) + unit), None, nb.value)
         for name, kind in (("metric", "metric-changed"), ("unit", "unit-changed")):
             a, b = getattr(old, name), getattr(new, name)
             if a != b and a is not None:
                 add(DANGEROUS, kind, p + ((name,) if b is not None else ()),
-                    f"KPI {k} now measures {name} {b} instead of {a} under the same id: earlier values are not comparable", a, b)
+                    (_("KPI {kpi} now measures metric {new} instead of {old} under the same id: earlier values are not comparable") if name == "metric"
+                     else _("KPI {kpi} now measures unit {new} instead of {old} under the same id: earlier values are not comparable")).format(
+                        kpi=k, new=b, old=a), a, b)
         if old.objective != new.objective:
             add(DANGEROUS, "relation-changed", p + (("objective",) if new.objective else ()),
-                f"KPI {k} now serves objective {new.objective} instead of {old.objective}", old.objective, new.objective)
+                _("KPI {kpi} now serves objective {new} instead of {old}").format(kpi=k, new=new.objective, old=old.objective),
+                old.objective, new.objective)
         if set(old.drivers) != set(new.drivers):
             add(DANGEROUS, "drivers-changed", p + (("drivers",) if new.drivers else ()),
-                f"the drivers of KPI {k} changed from [{', '.join(old.drivers)}] to [{', '.join(new.drivers)}]",
+                _("the drivers of KPI {kpi} changed from [{old}] to [{new}]").format(kpi=k, old=", ".join(old.drivers), new=", ".join(new.drivers)),
                 sorted(old.drivers), sorted(new.drivers))
         om, nm = old.measurement, new.measurement
         for name in ("tool", "source"):
             a, b = getattr(om, name, None), getattr(nm, name, None)
             if a is not None and a != b:
                 add(DANGEROUS, "measurement-changed", p + (("measurement", name) if b is not None else ("measurement",) if nm else ()),
-                    f"the measurement {name} of KPI {k} changed from '{a}' to '{b}': the series is no longer comparable", a, b)
+                    (_("the measurement tool of KPI {kpi} changed from '{old}' to '{new}': the series is no longer comparable") if name == "tool"
+                     else _("the measurement source of KPI {kpi} changed from '{old}' to '{new}': the series is no longer comparable")).format(
+                        kpi=k, old=a, new=b), a, b)
         if om and nm and om.owner != nm.owner:
-            add(SAFE, "text-edited", p + ("measurement",), f"who measures KPI {k} changed from {om.owner} to {nm.owner}", om.owner, nm.owner)
+            add(SAFE, "text-edited", p + ("measurement",), _("who measures KPI {kpi} changed from {old} to {new}").format(kpi=k, old=om.owner, new=nm.owner), om.owner, nm.owner)
         self.review(k, owner, old.review, new.review, p, unit)
 
     def target_value(self, k, owner, direction, a, b, path, unit, last=""):
-        moved = f"from {number(a)} to {number(b)}{unit}"
+        values = {"kpi": k, "old": number(a), "new": number(b) + unit}
         if direction == "increase" and b < a or direction == "decrease" and b > a:
-            cls, kind, why = BREAKING, "target-eased", f"the target of KPI {k} was eased {moved} (direction: {direction}{last})"
+            cls, kind, why = BREAKING, "target-eased", _("the target of KPI {kpi} was eased from {old} to {new} (direction: {direction}{last})").format(
+                direction=direction, last=last, **values)
         elif direction in ("increase", "decrease"):
             if self.started():
-                cls, kind, why = DANGEROUS, "target-tightened", f"the target of KPI {k} was tightened mid-period {moved}"
+                cls, kind, why = DANGEROUS, "target-tightened", _("the target of KPI {kpi} was tightened mid-period from {old} to {new}").format(**values)
             else:
-                cls, kind, why = SAFE, "target-tightened", f"the target of KPI {k} was tightened before the period started {moved}"
+                cls, kind, why = SAFE, "target-tightened", _("the target of KPI {kpi} was tightened before the period started from {old} to {new}").format(
+                    **values)
         elif direction == "maintain":
-            cls, kind, why = DANGEROUS, "target-changed", f"the target of KPI {k} (direction: maintain) changed {moved}"
+            cls, kind, why = DANGEROUS, "target-changed", _("the target of KPI {kpi} (direction: maintain) changed from {old} to {new}").format(**values)
         else:
             cls, kind, why = (BREAKING, "target-changed",
-                              f"the target of KPI {k} changed {moved}, and the KPI states no direction, so nobody can tell whether it was eased")
+                              _("the target of KPI {kpi} changed from {old} to {new}, and the KPI states no direction, so nobody can tell "
+                                "whether it was eased").format(**values))
         self.add(cls, kind, k, path, why, a, b, owner)
 
     def review(self, k, owner, old, new, p, unit):
@@ -275,11 +307,12 @@ class _Differ:
         if oc in CADENCE_DAYS and oc != nc:
             if nc not in CADENCE_DAYS or CADENCE_DAYS[nc] > CADENCE_DAYS[oc]:
                 add(DANGEROUS, "cadence-slowed", p + (("review", "cadence") if nc else ("review",) if new else ()),
-                    f"KPI {k} is now reviewed {nc or 'never'} instead of {oc}", oc, nc)
+                    (_("KPI {kpi} is now reviewed {new} instead of {old}") if nc else _("KPI {kpi} is now reviewed never instead of {old}")).format(
+                        kpi=k, new=nc, old=oc), oc, nc)
             else:
-                add(SAFE, "cadence-faster", p + ("review", "cadence"), f"KPI {k} is now reviewed {nc} instead of {oc}", oc, nc)
+                add(SAFE, "cadence-faster", p + ("review", "cadence"), _("KPI {kpi} is now reviewed {new} instead of {old}").format(kpi=k, new=nc, old=oc), oc, nc)
         if old and new and old.reviewer != new.reviewer:
-            add(SAFE, "text-edited", p + ("review",), f"the reviewer of KPI {k} changed from {old.reviewer} to {new.reviewer}",
+            add(SAFE, "text-edited", p + ("review",), _("the reviewer of KPI {kpi} changed from {old} to {new}").format(kpi=k, old=old.reviewer, new=new.reviewer),
                 old.reviewer, new.reviewer)
         before = _entries(old.log if old else [])
         after = _entries(new.log if new else [])
@@ -288,18 +321,20 @@ class _Differ:
             day = key[0]
             if key not in after:
                 add(BREAKING, "actual-removed", log_path,
-                    f"the actual of KPI {k} logged on {day} ({number(entry.actual)}{unit}) was removed from the review log", entry.actual, None)
+                    _("the actual of KPI {kpi} logged on {day} ({value}) was removed from the review log").format(
+                        kpi=k, day=day, value=number(entry.actual) + unit), entry.actual, None)
                 continue
             now = after[key]
             if entry.actual != now.actual:
                 add(BREAKING, "actual-changed", now.path + ("actual",),
-                    f"the actual of KPI {k} logged on {day} was rewritten from {number(entry.actual)} to {number(now.actual)}{unit}",
+                    _("the actual of KPI {kpi} logged on {day} was rewritten from {old} to {new}").format(
+                        kpi=k, day=day, old=number(entry.actual), new=number(now.actual) + unit),
                     entry.actual, now.actual)
             if entry.note != now.note:
-                add(SAFE, "text-edited", now.path, f"the note of KPI {k}'s review of {day} was edited", entry.note, now.note)
+                add(SAFE, "text-edited", now.path, _("the note of KPI {kpi}'s review of {day} was edited").format(kpi=k, day=day), entry.note, now.note)
         for key, entry in after.items():
             if key not in before:
-                add(SAFE, "review-appended", entry.path, f"a review of KPI {k} on {key[0]} was logged ({number(entry.actual)}{unit})",
+                add(SAFE, "review-appended", entry.path, _("a review of KPI {kpi} on {day} was logged ({value})").format(kpi=k, day=key[0], value=number(entry.actual) + unit),
                     None, entry.actual)
 
     # --- the change log and the approval ------------------------------------
@@ -308,13 +343,16 @@ class _Differ:
             now = new[i] if i < len(new) else None
             if now is None:
                 self.add(BREAKING, "revision-removed", None, ("revisions",) if new else (),
-                         f"change-log entry {i + 1} ({entry.date}, covering {', '.join(entry.covers)}) was removed", _revision(entry), None)
+                         _("change-log entry {n} ({date}, covering {covers}) was removed").format(n=i + 1, date=entry.date, covers=", ".join(entry.covers)),
+                         _revision(entry), None)
             elif _revision(now) != _revision(entry):
                 self.add(BREAKING, "revision-rewritten", None, now.path,
-                         f"change-log entry {i + 1} ({entry.date}, covering {', '.join(entry.covers)}) was rewritten", _revision(entry), _revision(now))
+                         _("change-log entry {n} ({date}, covering {covers}) was rewritten").format(n=i + 1, date=entry.date, covers=", ".join(entry.covers)),
+                         _revision(entry), _revision(now))
         for entry in new[len(old):]:
             self.add(SAFE, "revision-added", None, entry.path,
-                     f"a change-log entry of {entry.date} covering {', '.join(entry.covers)} was added, approved by {entry.approved_by}",
+                     _("a change-log entry of {date} covering {covers} was added, approved by {who}").format(
+                         date=entry.date, covers=", ".join(entry.covers), who=entry.approved_by),
                      None, _revision(entry))
 
     def approval(self, old, new):
@@ -323,9 +361,9 @@ class _Differ:
         if a == b:
             return
         if a and not b:
-            self.add(DANGEROUS, "approval-removed", None, (), f"the plan's approval record ({a['approved_by']}, {a['approved_on']}) was removed", a, None)
+            self.add(DANGEROUS, "approval-removed", None, (), _("the plan's approval record ({who}, {date}) was removed").format(who=a["approved_by"], date=a["approved_on"]), a, None)
         else:
-            self.add(SAFE, "approval-recorded", None, new.path, f"the plan's approval was recorded: {b['approved_by']} on {b['approved_on']}", a, b)
+            self.add(SAFE, "approval-recorded", None, new.path, _("the plan's approval was recorded: {who} on {date}").format(who=b["approved_by"], date=b["approved_on"]), a, b)
 
 
 def _last_review(kpi, unit) -> str:
@@ -334,7 +372,7 @@ def _last_review(kpi, unit) -> str:
     if not log:
         return ""
     last = max(log, key=lambda e: e.date)
-    return f"; last review {last.date}: {number(last.actual)}{unit}"
+    return _("; last review {date}: {value}").format(date=last.date, value=number(last.actual) + unit)
 
 
 def _entries(log) -> dict:

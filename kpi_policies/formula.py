@@ -25,6 +25,8 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Union
 
+from kpi_policies.i18n import _
+
 #: Longest formula accepted, in characters.
 MAX_LENGTH = 1000
 #: Deepest nesting of parentheses and leading minus signs accepted.
@@ -112,7 +114,7 @@ def tokenize(text: str) -> list[_Token]:
         FormulaError: at the first character that is not part of the language.
     """
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"the formula is {len(text)} characters long; at most {MAX_LENGTH} are read", MAX_LENGTH + 1)
+        raise FormulaError(_("the formula is {n} characters long; at most {limit} are read").format(n=len(text), limit=MAX_LENGTH), MAX_LENGTH + 1)
     tokens: list[_Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -121,7 +123,7 @@ def tokenize(text: str) -> list[_Token]:
             i += 1
         elif ch in _OPERATORS:
             if ch == "*" and i + 1 < n and text[i + 1] == "*":
-                raise FormulaError("`**` (a power) is not allowed in a formula: only + − × ÷", i + 1)
+                raise FormulaError(_("`**` (a power) is not allowed in a formula: only + − × ÷"), i + 1)
             tokens.append(_Token("op", _OPERATORS[ch], i + 1))
             i += 1
         elif ch in "()":
@@ -136,8 +138,8 @@ def tokenize(text: str) -> list[_Token]:
                 while j < n and text[j].isascii() and text[j].isdigit():
                     j += 1
             if j < n and (_is_id_char(text[j]) and text[j] != "-" or text[j] in ".,"):
-                raise FormulaError(f"`{_word_at(text, i)}` is not a number nor an id (ids start with a letter; "
-                                   f"write decimals with a point, e.g. 0.25)", i + 1)
+                raise FormulaError(_("`{word}` is not a number nor an id (ids start with a letter; "
+                                     "write decimals with a point, e.g. 0.25)").format(word=_word_at(text, i)), i + 1)
             tokens.append(_Token("num", text[i:j], i + 1))
             i = j
         elif _is_id_start(ch):
@@ -156,13 +158,13 @@ def tokenize(text: str) -> list[_Token]:
             tokens.append(_Token("id", name, i + 1))
             i = j
         elif ch == ".":
-            raise FormulaError("`.` is not allowed here: a formula cannot read attributes; "
-                               "use only KPI ids, numbers, + − × ÷ and parentheses", i + 1)
+            raise FormulaError(_("`.` is not allowed here: a formula cannot read attributes; "
+                                 "use only KPI ids, numbers, + − × ÷ and parentheses"), i + 1)
         elif ch in "'\"":
-            raise FormulaError("text in quotes is not allowed in a formula: use only KPI ids, numbers, + − × ÷ and parentheses", i + 1)
+            raise FormulaError(_("text in quotes is not allowed in a formula: use only KPI ids, numbers, + − × ÷ and parentheses"), i + 1)
         else:
-            raise FormulaError(f"`{_word_at(text, i)}` is not allowed in a formula: use only KPI ids, numbers, "
-                               f"+ − × ÷ and parentheses", i + 1)
+            raise FormulaError(_("`{word}` is not allowed in a formula: use only KPI ids, numbers, "
+                                 "+ − × ÷ and parentheses").format(word=_word_at(text, i)), i + 1)
     return tokens
 
 
@@ -174,7 +176,8 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         if len(self.tokens) > MAX_TOKENS:
-            raise FormulaError(f"the formula has {len(self.tokens)} parts; at most {MAX_TOKENS} are read", self.tokens[MAX_TOKENS].column)
+            raise FormulaError(_("the formula has {n} parts; at most {limit} are read").format(n=len(self.tokens), limit=MAX_TOKENS),
+                               self.tokens[MAX_TOKENS].column)
         self.pos = 0
         self.depth = 0
 
@@ -186,13 +189,13 @@ class _Parser:
 
     def parse(self) -> Node:
         if not self.tokens:
-            raise FormulaError("the formula is empty: write it over KPI ids, e.g. `KPI-ORDERS * KPI-AOV`", 1)
+            raise FormulaError(_("the formula is empty: write it over KPI ids, e.g. `KPI-ORDERS * KPI-AOV`"), 1)
         node = self.expr()
         tok = self.peek()
         if tok is not None:
             if tok.kind == "(":
-                raise FormulaError("`(` right after a value: a formula cannot call anything; put an operator before it", tok.column)
-            raise FormulaError(f"`{tok.text}` was not expected here: an operator (+ − × ÷) is missing before it", tok.column)
+                raise FormulaError(_("`(` right after a value: a formula cannot call anything; put an operator before it"), tok.column)
+            raise FormulaError(_("`{token}` was not expected here: an operator (+ − × ÷) is missing before it").format(token=tok.text), tok.column)
         return node
 
     def expr(self) -> Node:
@@ -215,7 +218,7 @@ class _Parser:
             self.pos += 1
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise FormulaError(f"more than {MAX_DEPTH} minus signs and parentheses nest here", tok.column)
+                raise FormulaError(_("more than {n} minus signs and parentheses nest here").format(n=MAX_DEPTH), tok.column)
             node = Neg(self.unary(), tok.column)
             self.depth -= 1
             return node
@@ -224,27 +227,27 @@ class _Parser:
     def primary(self) -> Node:
         tok = self.peek()
         if tok is None:
-            raise FormulaError("the formula ends too early: a KPI id, a number or `(` is missing", self.end_column())
+            raise FormulaError(_("the formula ends too early: a KPI id, a number or `(` is missing"), self.end_column())
         self.pos += 1
         if tok.kind == "num":
             return Num(float(tok.text), tok.column)
         if tok.kind == "id":
             nxt = self.peek()
             if nxt is not None and nxt.kind == "(":
-                raise FormulaError(f"`{tok.text}(` is a call: a formula cannot call anything", nxt.column)
+                raise FormulaError(_("`{token}(` is a call: a formula cannot call anything").format(token=tok.text), nxt.column)
             return Ref(tok.text, tok.column)
         if tok.kind == "(":
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise FormulaError(f"parentheses nest deeper than {MAX_DEPTH}", tok.column)
+                raise FormulaError(_("parentheses nest deeper than {n}").format(n=MAX_DEPTH), tok.column)
             node = self.expr()
             close = self.peek()
             if close is None or close.kind != ")":
-                raise FormulaError("`(` is never closed", tok.column)
+                raise FormulaError(_("`(` is never closed"), tok.column)
             self.pos += 1
             self.depth -= 1
             return node
-        raise FormulaError(f"`{tok.text}` was not expected here: a KPI id, a number or `(` is missing", tok.column)
+        raise FormulaError(_("`{token}` was not expected here: a KPI id, a number or `(` is missing").format(token=tok.text), tok.column)
 
 
 def parse(text: str) -> Node:
@@ -254,7 +257,7 @@ def parse(text: str) -> Node:
         FormulaError: with the 1-based column of the first problem.
     """
     if not isinstance(text, str):
-        raise FormulaError("the formula must be text", 1)
+        raise FormulaError(_("the formula must be text"), 1)
     return _Parser(text).parse()
 
 

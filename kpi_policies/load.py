@@ -29,6 +29,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from kpi_policies.i18n import _
+
 #: Deepest nesting of mappings and sequences accepted (a plan needs about 6).
 MAX_DEPTH = 64
 #: Most data nodes one file may expand to, aliases counted at their full size.
@@ -158,8 +160,8 @@ def decode(raw: bytes) -> tuple[str, LoadProblem | None]:
         line, column = line_and_column(before, len(before))
         return "", LoadProblem(
             "Y003", line, column,
-            f"the file is not valid {encoding.upper().replace('-SIG', '')}: byte 0x{exc.object[exc.start]:02x} "
-            f"cannot be decoded; save the file as UTF-8",
+            _("the file is not valid {encoding}: byte {byte} cannot be decoded; save the file as UTF-8").format(
+                encoding=encoding.upper().replace('-SIG', ''), byte=f"0x{exc.object[exc.start]:02x}"),
         )
 
 
@@ -205,19 +207,19 @@ def resolve_scalar(value: str, style: str | None, tag: str | None) -> tuple[Any,
         return _BOOL[value], None
     if _INT10.match(value) or _INT8.match(value) or _INT16.match(value):
         if len(value) > 40:
-            return None, f"the number {value[:20]}... has {len(value)} digits; no KPI value is that large"
+            return None, _("the number {start}... has {n} digits; no KPI value is that large").format(start=value[:20], n=len(value))
         if _INT10.match(value):
             return int(value), None
         return int(value[2:], 8 if value[1] == "o" else 16), None
     if _FLOAT.match(value):
         number = float(value)
         if math.isinf(number):
-            return None, f"the number {value} is too large to be a finite number"
+            return None, _("the number {value} is too large to be a finite number").format(value=value)
         return number, None
     if _INF.match(value) or _NAN.match(value):
-        return None, f"'{value}' (not a number or an infinity) is not allowed; write a finite number"
+        return None, _("'{value}' (not a number or an infinity) is not allowed; write a finite number").format(value=value)
     if tag in _CORE_TAGS:
-        return None, f"'{value}' does not fit its tag {tag.rsplit(':', 1)[-1]}"
+        return None, _("'{value}' does not fit its tag {tag}").format(value=value, tag=tag.rsplit(':', 1)[-1])
     return value, None
 
 
@@ -297,7 +299,7 @@ class _Composer:
                     self.anchors[event.anchor] = (event.value, _weight(event.value), False)
                 self._set_key(frame, event.value, (mark.line + 1, mark.column + 1), mark)
                 if self.total > MAX_NODES:
-                    raise _Stop("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
+                    raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
                 continue
             if cls is scalar and stack and not event.anchor:
                 frame = stack[-1]
@@ -322,7 +324,7 @@ class _Composer:
                             key_positions[path] = frame.key_pos
                     frame.key_pos = None
                     if self.total > MAX_NODES:
-                        raise _Stop("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
+                        raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
                     continue
                 if type(container) is list:
                     frame.size += 1
@@ -334,7 +336,7 @@ class _Composer:
                         positions[frame.path + (len(container),)] = (mark.line + 1, mark.column + 1)
                     container.append(value)
                     if self.total > MAX_NODES:
-                        raise _Stop("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
+                        raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
                     continue
             if cls in collection_end:
                 frame = stack.pop()
@@ -353,8 +355,7 @@ class _Composer:
                 if self.documents == 2:
                     self.problem(
                         "Y008", event.start_mark,
-                        "a second YAML document starts here; a plan file holds one document, "
-                        "so only the first is checked",
+                        _("a second YAML document starts here; a plan file holds one document, so only the first is checked"),
                     )
                 continue
             if cls in (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent):
@@ -369,7 +370,7 @@ class _Composer:
                     self.problem("Y007", mark, bad)
                 self.total += 1
                 if self.total > MAX_NODES:
-                    raise _Stop("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
+                    raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
                 if event.anchor:
                     self.anchors[event.anchor] = (value, _weight(event.value), False)
                 if stack:
@@ -382,11 +383,11 @@ class _Composer:
 
             if cls is mapping_start or cls is sequence_start:
                 if len(stack) >= MAX_DEPTH:
-                    raise _Stop("Y006", mark, f"nesting deeper than {MAX_DEPTH} levels is not accepted")
+                    raise _Stop("Y006", mark, _("nesting deeper than {n} levels is not accepted").format(n=MAX_DEPTH))
                 container: Any = {} if cls is mapping_start else []
                 self.total += 1
                 if self.total > MAX_NODES:
-                    raise _Stop("Y005", mark, f"this file has more than {MAX_NODES:,} nodes")
+                    raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
                 if event.anchor:
                     self.anchors[event.anchor] = (container, 1, True)
                 if stack:
@@ -407,13 +408,13 @@ class _Composer:
 
             if cls is ev.AliasEvent:
                 if event.anchor not in self.anchors:
-                    raise _Stop("Y005", mark, f"alias *{event.anchor} refers to no anchor defined before it")
+                    raise _Stop("Y005", mark, _("alias *{anchor} refers to no anchor defined before it").format(anchor=event.anchor))
                 value, size, still_open = self.anchors[event.anchor]
                 if still_open:
-                    raise _Stop("Y005", mark, f"alias *{event.anchor} refers to a node that contains it (a cycle)")
+                    raise _Stop("Y005", mark, _("alias *{anchor} refers to a node that contains it (a cycle)").format(anchor=event.anchor))
                 self.total += size
                 if self.total > MAX_NODES:
-                    raise _Stop("Y005", mark, f"aliases expand this file beyond {MAX_NODES:,} nodes (an alias-expansion bomb?)")
+                    raise _Stop("Y005", mark, _("aliases expand this file beyond {n} nodes (an alias-expansion bomb?)").format(n=f"{MAX_NODES:,}"))
                 if stack:
                     stack[-1].size += size
                     self._attach(stack[-1], value, path, pos, event, is_alias=True)
@@ -429,8 +430,9 @@ class _Composer:
         frame.key_pos = pos
         if frame.path is not None and key in frame.container:
             first = self.doc.key_positions.get(frame.path + (key,))
-            where = f" (first at line {first[0]})" if first else ""
-            self.problem("Y002", mark, f"duplicate key '{key}'{where}; the first value is kept")
+            text = (_("duplicate key '{key}' (first at line {line}); the first value is kept") if first
+                    else _("duplicate key '{key}'; the first value is kept"))
+            self.problem("Y002", mark, text.format(key=key, line=first[0] if first else ""))
             frame.skip_value = True
         frame.key = key
 
@@ -467,7 +469,7 @@ class _Composer:
             if isinstance(value, (dict, list)):
                 line, col = frame.key_pos or (mark.line + 1, mark.column + 1)
                 self.doc.problems.append(LoadProblem(
-                    "Y009", line, col, "a mapping or sequence used as a key is not supported in a plan file"))
+                    "Y009", line, col, _("a mapping or sequence used as a key is not supported in a plan file")))
                 frame.key, frame.skip_value = "", True
                 return
             self._set_key(frame, event.value if isinstance(event, ev.ScalarEvent) else str(value), pos, mark)
@@ -534,8 +536,9 @@ def load_text(text: str, path: str = "<string>") -> Document:
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
-        what = "empty" if not text.strip() else "only comments"
-        doc.problems.append(LoadProblem("Y004", 1, 1, f"the file is {what}; a plan file needs apiVersion and kind"))
+        message = (_("the file is empty; a plan file needs apiVersion and kind") if not text.strip()
+                   else _("the file is only comments; a plan file needs apiVersion and kind"))
+        doc.problems.append(LoadProblem("Y004", 1, 1, message))
         return doc
     composer = _Composer(doc)
     try:
@@ -566,12 +569,12 @@ def load_text(text: str, path: str = "<string>") -> Document:
         doc.problems.append(LoadProblem("Y003", line, col, message))
     except RecursionError:
         doc.data = None
-        doc.problems.append(LoadProblem("Y006", 1, 1, "the file nests too deeply to be read"))
+        doc.problems.append(LoadProblem("Y006", 1, 1, _("the file nests too deeply to be read")))
     except Exception as exc:  # the parser's own assertions (e.g. on a %YAML 1.3 directive)
         doc.data = None
-        doc.problems.append(LoadProblem("Y001", 1, 1, f"the YAML parser rejected the file: {_one_line(str(exc)) or type(exc).__name__}"))
+        doc.problems.append(LoadProblem("Y001", 1, 1, _("the YAML parser rejected the file: {detail}").format(detail=_one_line(str(exc)) or type(exc).__name__)))
     if doc.data is None and not doc.problems:
-        doc.problems.append(LoadProblem("Y004", 1, 1, "the document is empty; a plan file needs apiVersion and kind"))
+        doc.problems.append(LoadProblem("Y004", 1, 1, _("the document is empty; a plan file needs apiVersion and kind")))
     return doc
 
 
@@ -596,24 +599,25 @@ def read_bytes(path: str) -> tuple[bytes | None, str | None]:
     try:
         info = os.stat(path)
     except OSError as exc:
-        return None, f"cannot read the file: {exc.strerror or exc}"
+        return None, _("cannot read the file: {reason}").format(reason=exc.strerror or exc)
     if stat.S_ISDIR(info.st_mode):
-        return None, "cannot read the file: it is a folder (is its content readable?)"
+        return None, _("cannot read the file: it is a folder (is its content readable?)")
     if not stat.S_ISREG(info.st_mode):
-        return None, "not a regular file (a device, pipe or socket); only plain files are checked"
+        return None, _("not a regular file (a device, pipe or socket); only plain files are checked")
     target = _linked_out_of_repository(path)
     if target is not None:
-        return None, (f"a link to {target}, outside the repository; kpi-policies does not follow it "
-                      f"(name the file itself on the command line to check it)")
+        return None, _("a link to {target}, outside the repository; kpi-policies does not follow it "
+                       "(name the file itself on the command line to check it)").format(target=target)
     if info.st_size > MAX_FILE_BYTES:
-        return None, f"the file is {info.st_size / 1048576:.0f} MB; plan files larger than {MAX_FILE_BYTES // 1048576} MB are not read"
+        return None, _("the file is {size} MB; plan files larger than {limit} MB are not read").format(
+            size=f"{info.st_size / 1048576:.0f}", limit=MAX_FILE_BYTES // 1048576)
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return None, f"cannot read the file: {exc.strerror or exc}"
+        return None, _("cannot read the file: {reason}").format(reason=exc.strerror or exc)
     if len(raw) > MAX_FILE_BYTES:
-        return None, f"plan files larger than {MAX_FILE_BYTES // 1048576} MB are not read"
+        return None, _("plan files larger than {limit} MB are not read").format(limit=MAX_FILE_BYTES // 1048576)
     return raw, None
 
 
@@ -687,21 +691,22 @@ def _syntax_message(exc: MarkedYAMLError, text: str = "") -> tuple[str, bool]:
     raw = f"{context}: {problem}" if context else problem
     hint, at_opening = None, False
     if "'\\t'" in problem or ("cannot start any token" in problem and _char_at(text, exc.problem_mark) == "\t"):
-        return ("a tab character here: YAML indents with spaces only; replace the tab with spaces, "
-                "2 per level, so this line lines up with the keys of its level"), False
+        return (_("a tab character here: YAML indents with spaces only; replace the tab with spaces, "
+                  "2 per level, so this line lines up with the keys of its level"), False)
     elif "flow sequence" in context or "flow mapping" in context:
-        opener, closer, what = ("[", "]", "list") if "sequence" in context else ("{", "}", "mapping")
-        hint = f"the {what} opened with '{opener}' here is not closed: add '{closer}' at its end, or quote a value that holds ',' or ':'"
+        hint = (_("the list opened with '[' here is not closed: add ']' at its end, or quote a value that holds ',' or ':'")
+                if "sequence" in context else
+                _("the mapping opened with '{{' here is not closed: add '}}' at its end, or quote a value that holds ',' or ':'").format())
         at_opening = True
     elif "quoted scalar" in context:
-        hint = "the quoted text opened here is never closed: add the closing quote"
+        hint = _("the quoted text opened here is never closed: add the closing quote")
         at_opening = True
     elif "mapping values are not allowed" in problem:
-        hint = "unexpected ':' here: quote a value that contains ': ', or check the indentation of this line against the line above"
+        hint = _("unexpected ':' here: quote a value that contains ': ', or check the indentation of this line against the line above")
     elif "could not find expected ':'" in problem:
-        hint = "a line without 'key: value' inside a mapping: check its indentation, or add the missing ':'"
+        hint = _("a line without 'key: value' inside a mapping: check its indentation, or add the missing ':'")
     elif "expected <block end>" in problem or "did not find expected key" in problem or "expected '-' indicator" in problem:
-        hint = "this line is indented differently from the keys around it: align it with its siblings"
+        hint = _("this line is indented differently from the keys around it: align it with its siblings")
     if not hint:
         return raw, False
-    return f"{hint} (the parser gave up on line {gave_up}: {raw})", at_opening
+    return _("{hint} (the parser gave up on line {line}: {detail})").format(hint=hint, line=gave_up, detail=raw), at_opening

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from kpi_policies import formula as fx
+from kpi_policies.i18n import _
 from kpi_policies.catalog import Catalog, Relation, builtin_catalog
 
 PERCENT_UNITS = {"percent", "%", "pct"}
@@ -217,8 +218,9 @@ def analyse(plan, catalog: Catalog, policy=None) -> Analysis:
             if not missing and len(chosen) == len(needed):
                 renamed = _rename(tree, {m: k.id for m, k in chosen.items()})
                 members = {k.id: k for k in chosen.values()}
-                where = "the policy relation" if relation not in (getattr(catalog, "relations", None) or builtin_catalog().relations) else "the catalog relation"
-                result.applied.append(Applied(kpi, renamed, members, f"{where} {relation.id}", kpi.path + ("drivers",),
+                from_policy = relation not in (getattr(catalog, "relations", None) or builtin_catalog().relations)
+                where = (_("the policy relation {id}") if from_policy else _("the catalog relation {id}")).format(id=relation.id)
+                result.applied.append(Applied(kpi, renamed, members, where, kpi.path + ("drivers",),
                                               labels=_labels(members, kpi, catalog)))
             elif chosen and missing:
                 result.partial.append(Partial(kpi, relation, list(chosen.values()), missing))
@@ -230,26 +232,28 @@ def _from_formula(kpi, kpis: dict, catalog: Catalog, result: Analysis) -> None:
     try:
         tree = fx.parse(kpi.formula)
     except fx.FormulaError as exc:
-        result.problems.append(Problem(kpi, path, f"the formula of KPI {kpi.id} cannot be read at column {exc.column}: {exc.message}",
+        result.problems.append(Problem(kpi, path, _("the formula of KPI {kpi} cannot be read at column {column}: {error}").format(
+            kpi=kpi.id, column=exc.column, error=exc.message),
                                        exc.column))
         return
     for ref in fx.refs(tree):
         if ref.name == kpi.id:
-            result.problems.append(Problem(kpi, path, f"the formula of KPI {kpi.id} uses KPI {kpi.id} itself (column {ref.column})",
+            result.problems.append(Problem(kpi, path, _("the formula of KPI {kpi} uses KPI {kpi} itself (column {column})").format(kpi=kpi.id, column=ref.column),
                                            ref.column))
             return
         if ref.name not in kpis:
             from kpi_policies.schema import did_you_mean
 
-            result.problems.append(Problem(kpi, path, f"the formula of KPI {kpi.id} uses '{ref.name}' (column {ref.column}), "
-                                                      f"which is not a KPI of this plan{did_you_mean(ref.name, list(kpis))}; "
-                                                      f"a formula names KPIs of the plan and numbers only", ref.column))
+            result.problems.append(Problem(kpi, path, _("the formula of KPI {kpi} uses '{name}' (column {column}), which is not a KPI "
+                                                        "of this plan").format(kpi=kpi.id, name=ref.name, column=ref.column)
+                                           + did_you_mean(ref.name, list(kpis))
+                                           + _("; a formula names KPIs of the plan and numbers only"), ref.column))
             return
     members = {n: kpis[n] for n in fx.names(tree)}
     if not members:
-        result.problems.append(Problem(kpi, path, f"the formula of KPI {kpi.id} names no KPI: it is a constant, not a relation", 1))
+        result.problems.append(Problem(kpi, path, _("the formula of KPI {kpi} names no KPI: it is a constant, not a relation").format(kpi=kpi.id), 1))
         return
-    result.applied.append(Applied(kpi, tree, members, "its formula", path, formula_text=kpi.formula,
+    result.applied.append(Applied(kpi, tree, members, _("its formula"), path, formula_text=kpi.formula,
                                   labels=_labels(members, kpi, catalog)))
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported when first needed: most documents never need the P
     import jsonschema
     from referencing import Registry
 
+from kpi_policies.i18n import N_, _, language
 from kpi_policies.resources import load_schema
 
 API_VERSION = "kpi-policies/v1"
@@ -124,22 +125,25 @@ def validate(data: Any) -> tuple[str | None, list[SchemaError]]:
     """
     if not isinstance(data, dict):
         found = type(data).__name__ if data is not None else "nothing"
-        found = {"list": "a list", "str": "a plain text", "int": "a number", "float": "a number", "bool": "a boolean"}.get(found, found)
-        return None, [SchemaError((), f"a kpi-policies file is a mapping with apiVersion and kind, but this document is {found}", rule_id="S002")]
+        found = {"list": _("a list"), "str": _("a plain text"), "int": _("a number"), "float": _("a number"), "bool": _("a boolean"),
+                 "nothing": _("nothing")}.get(found, found)
+        return None, [SchemaError((), _("a kpi-policies file is a mapping with apiVersion and kind, but this document is {found}").format(found=found),
+                                  rule_id="S002")]
     errors: list[SchemaError] = []
     api = data.get("apiVersion")
     if api != API_VERSION:
         if "apiVersion" not in data:
-            errors.append(SchemaError((), f"missing apiVersion: a kpi-policies file starts with 'apiVersion: {API_VERSION}'", rule_id="S002"))
+            errors.append(SchemaError((), _("missing apiVersion: a kpi-policies file starts with 'apiVersion: {api}'").format(api=API_VERSION), rule_id="S002"))
         else:
-            errors.append(SchemaError(("apiVersion",), f"apiVersion {api!r} is not supported; use '{API_VERSION}'", rule_id="S002"))
+            errors.append(SchemaError(("apiVersion",), _("apiVersion {found} is not supported; use '{api}'").format(found=repr(api), api=API_VERSION), rule_id="S002"))
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in SCHEMA_FILES:
         known = ", ".join(SCHEMA_FILES)
         if "kind" not in data:
-            errors.append(SchemaError((), f"missing kind: one of {known}", rule_id="S002"))
+            errors.append(SchemaError((), _("missing kind: one of {kinds}").format(kinds=known), rule_id="S002"))
         else:
-            errors.append(SchemaError(("kind",), f"unknown kind {_show(kind)}: expected one of {known}{did_you_mean(kind, SCHEMA_FILES)}", rule_id="S002"))
+            errors.append(SchemaError(("kind",), _("unknown kind {found}: expected one of {kinds}").format(found=_show(kind), kinds=known) + did_you_mean(kind, SCHEMA_FILES),
+                                      rule_id="S002"))
         return None, errors
     if errors:  # an unsupported apiVersion is said once; every other error and the rules still show
         data = {**data, "apiVersion": API_VERSION}
@@ -235,8 +239,10 @@ def prune(data: Any, errors: list[SchemaError]) -> Any:
     return data
 
 
-_SECTION_WORDS = {"goals": "goal", "objectives": "objective", "kpis": "KPI", "initiatives": "initiative",
-                  "tools": "tool", "metrics": "metric"}
+#: Section -> (item named by its id, item named by its position); English, translated when shown.
+_SECTION_WORDS = {"goals": (N_("goal {id}"), N_("the {n} goal")), "objectives": (N_("objective {id}"), N_("the {n} objective")),
+                  "kpis": (N_("KPI {id}"), N_("the {n} KPI")), "initiatives": (N_("initiative {id}"), N_("the {n} initiative")),
+                  "tools": (N_("tool {id}"), N_("the {n} tool")), "metrics": (N_("metric {id}"), N_("the {n} metric"))}
 
 
 def dotted(path: tuple, data: Any = None) -> str:
@@ -254,8 +260,8 @@ def dotted(path: tuple, data: Any = None) -> str:
         if isinstance(data, dict) and isinstance(data.get(rest[0]), list) and rest[1] < len(data[rest[0]]):
             item = data[rest[0]][rest[1]]
         ident = item.get("id") if isinstance(item, dict) else None
-        word = _SECTION_WORDS[rest[0]]
-        out = f"{word} {ident}" if isinstance(ident, str) and ident else f"the {_ordinal(rest[1] + 1)} {word}"
+        by_id, by_position = _SECTION_WORDS[rest[0]]
+        out = _(by_id).format(id=ident) if isinstance(ident, str) and ident else _(by_position).format(n=_ordinal(rest[1] + 1))
         rest = rest[2:]
         if rest:
             out += ": "
@@ -263,10 +269,12 @@ def dotted(path: tuple, data: Any = None) -> str:
     for step in rest:
         tail += f" #{step + 1}" if isinstance(step, int) else (f".{step}" if tail else str(step))
     out += tail
-    return out or "the document"
+    return out or _("the document")
 
 
 def _ordinal(n: int) -> str:
+    if language() == "vi":
+        return f"thứ {n}"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -276,7 +284,7 @@ def did_you_mean(word: Any, choices) -> str:
     if not isinstance(word, str) or len(word) > 100:
         return ""
     close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return _(" (did you mean '{word}'?)").format(word=close[0]) if close else ""
 
 
 def _show(value: Any) -> str:
@@ -284,7 +292,7 @@ def _show(value: Any) -> str:
     if isinstance(value, str) and len(value) > 60:
         return repr(value[:57]) + "..."
     if isinstance(value, (list, dict)):
-        return f"a list of {len(value)} items" if isinstance(value, list) else f"a mapping of {len(value)} keys"
+        return (_("a list of {n} items") if isinstance(value, list) else _("a mapping of {n} keys")).format(n=len(value))
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -332,14 +340,15 @@ def _split_hint(key: str, mapping: Any = None) -> str:
         before = _value_before(mapping, key)
         whole = str(before) if isinstance(before, int) and not isinstance(before, bool) else None
         if whole is None:
-            return " (a number written with a comma is split at the comma inside {...}: write it without separators, with a dot for decimals)"
+            return _(" (a number written with a comma is split at the comma inside {...}: write it without separators, with a dot for decimals)")
         decimal = f"{whole}.{digits}".rstrip("0").rstrip(".") if len(digits) == 3 else f"{whole}.{digits}"
         if len(digits) == 3:
-            return (f" (the number {whole},{digits} is split at the comma: write {whole}{digits} if the comma separates "
-                    f"thousands, or {decimal} if it is a decimal comma)")
-        return f" (the number {whole},{digits} is split at the comma: a decimal comma, so write {decimal}; YAML uses a dot for decimals)"
+            return _(" (the number {whole},{digits} is split at the comma: write {whole}{digits} if the comma separates "
+                     "thousands, or {decimal} if it is a decimal comma)").format(whole=whole, digits=digits, decimal=decimal)
+        return _(" (the number {whole},{digits} is split at the comma: a decimal comma, so write {decimal}; YAML uses a dot for decimals)").format(
+            whole=whole, digits=digits, decimal=decimal)
     if " " in digits:
-        return " (a comma inside an unquoted value in {...} splits it: quote the value)"
+        return _(" (a comma inside an unquoted value in {...} splits it: quote the value)")
     return ""
 
 
@@ -367,8 +376,8 @@ MAPPING_FORMS = {
     "review": "{cadence: monthly, reviewer: head-of-marketing}",
     "period": "{start: 2027-01-01, end: 2027-12-31}",
 }
-_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a text", "number": "a number",
-               "integer": "a whole number", "boolean": "true or false", "null": "empty"}
+_TYPE_NAMES = {"object": N_("a mapping"), "array": N_("a list"), "string": N_("a text"), "number": N_("a number"),
+               "integer": N_("a whole number"), "boolean": N_("true or false"), "null": N_("empty")}
 
 
 def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[SchemaError]:
@@ -379,7 +388,7 @@ def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[Sche
     value = error.instance
     if kind == "required":
         missing = [name for name in error.validator_value if isinstance(value, dict) and name not in value]
-        return [SchemaError(path, f"{where} is missing required key '{name}'", on_key=True, rule_id="S004") for name in missing]
+        return [SchemaError(path, _("{where} is missing required key '{name}'").format(where=where, name=name), on_key=True, rule_id="S004") for name in missing]
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         extras = [k for k in value if k not in allowed and not k.startswith("x-")] if isinstance(value, dict) else []
@@ -387,26 +396,30 @@ def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[Sche
         for k in extras:
             owner = _empty_owner(error.schema, value, k, root)
             if owner:
-                out.append(SchemaError(path + (k,), f"'{k}' in {where} belongs under `{owner}:`, which is empty: "
-                                                    f"indent this line under `{owner}:` (2 more spaces than `{owner}:`)",
+                out.append(SchemaError(path + (k,), _("'{key}' in {where} belongs under `{owner}:`, which is empty: "
+                                                      "indent this line under `{owner}:` (2 more spaces than `{owner}:`)").format(
+                                                          key=k, where=where, owner=owner),
                                        on_key=True, rule_id="S003"))
             else:
-                out.append(SchemaError(path + (k,), f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}"
-                                       + _split_hint(k, value), on_key=True, rule_id="S003"))
+                out.append(SchemaError(path + (k,), _("unknown key '{key}' in {where}").format(key=k, where=where) + did_you_mean(k, allowed)
+                                       + _("; allowed: {keys}").format(keys=", ".join(allowed)) + _split_hint(k, value),
+                                       on_key=True, rule_id="S003"))
         return out
     if kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        names = " or ".join(_TYPE_NAMES.get(t, t) for t in wanted)
+        names = _(" or ").join(_(_TYPE_NAMES.get(t, t)) for t in wanted)
         if value is None and "array" in wanted and "object" not in wanted and path and isinstance(path[-1], str):
-            return [SchemaError(path, f"{where} is empty: write its items on the lines below `{path[-1]}:`, indented under it, "
-                                      f"each starting with '- ' (or `{path[-1]}: []` for none yet)")]
+            return [SchemaError(path, _("{where} is empty: write its items on the lines below `{key}:`, indented under it, "
+                                        "each starting with '- ' (or `{key}: []` for none yet)").format(where=where, key=path[-1]))]
         if value is None and "object" in wanted and path and isinstance(path[-1], str):
             from kpi_policies.authoring import empty_parent
 
             beside = empty_parent(_at(root, path[:-1]), path[-1], set(error.schema.get("properties", {})))
-            lines = f" ({', '.join(beside)} {'is' if len(beside) == 1 else 'are'} written beside it)" if beside else ""
-            return [SchemaError(path, f"{where} is empty: the lines below `{path[-1]}:` must be indented under it{lines}, "
-                                      f"2 more spaces than `{path[-1]}:`")]
+            lines = ""
+            if beside:
+                lines = (_(" ({keys} is written beside it)") if len(beside) == 1 else _(" ({keys} are written beside it)")).format(keys=", ".join(beside))
+            return [SchemaError(path, _("{where} is empty: the lines below `{key}:` must be indented under it{lines}, "
+                                        "2 more spaces than `{key}:`").format(where=where, key=path[-1], lines=lines))]
         hint = ""
         if "number" in wanted or "integer" in wanted:
             from kpi_policies.authoring import number_hint
@@ -417,32 +430,34 @@ def _explain(error: "jsonschema.ValidationError", root: Any = None) -> list[Sche
 
             # `target: tăng 10%` or `target: 52800000000`: show the form, and what the number should be when it can tell
             said = number_hint(value, path + ("value",), root) if path[-1] in ("target", "baseline") else ""
-            hint = f": write `{path[-1]}: {MAPPING_FORMS[path[-1]]}`" + (f" ({said.lstrip(': ')})" if said else "")
-        return [SchemaError(path, f"{where} must be {names}, not {_show(value)}{hint}")]
+            hint = _(": write `{key}: {form}`").format(key=path[-1], form=MAPPING_FORMS[path[-1]]) + (f" ({said.lstrip(': ')})" if said else "")
+        return [SchemaError(path, _("{where} must be {names}, not {found}").format(where=where, names=names, found=_show(value)) + hint)]
     if kind == "enum":
         options = ", ".join(str(o) for o in error.validator_value)
-        return [SchemaError(path, f"{where} is {_show(value)}, not one of: {options}{did_you_mean(value, error.validator_value)}")]
+        return [SchemaError(path, _("{where} is {found}, not one of: {options}").format(where=where, found=_show(value), options=options)
+                            + did_you_mean(value, error.validator_value))]
     if kind == "const":
-        return [SchemaError(path, f"{where} must be {error.validator_value!r}, not {_show(value)}")]
+        return [SchemaError(path, _("{where} must be {wanted}, not {found}").format(where=where, wanted=repr(error.validator_value), found=_show(value)))]
     if kind == "format" and error.validator_value == "date":
         from kpi_policies.authoring import date_hint
 
-        return [SchemaError(path, f"{where} is {_show(value)}, not a real date in the form YYYY-MM-DD{date_hint(value)}")]
+        return [SchemaError(path, _("{where} is {found}, not a real date in the form YYYY-MM-DD").format(where=where, found=_show(value)) + date_hint(value))]
     if kind == "pattern":
         hint = ""
         if path and path[-1] == "metric":
             from kpi_policies.authoring import metric_hint
 
             hint = metric_hint(value)
-        return [SchemaError(path, f"{where} {_show(value)} is not a valid id: use letters, digits, '.', '_' or '-', starting with a letter or digit{hint}")]
+        return [SchemaError(path, _("{where} {found} is not a valid id: use letters, digits, '.', '_' or '-', starting with a letter or digit").format(
+            where=where, found=_show(value)) + hint)]
     if kind == "minLength":
-        return [SchemaError(path, f"{where} must not be empty")]
+        return [SchemaError(path, _("{where} must not be empty").format(where=where))]
     if kind == "maxLength":
-        return [SchemaError(path, f"{where} is longer than {error.validator_value} characters")]
+        return [SchemaError(path, _("{where} is longer than {n} characters").format(where=where, n=error.validator_value))]
     if kind == "minItems":
-        return [SchemaError(path, f"{where} needs at least {error.validator_value} item(s)")]
+        return [SchemaError(path, _("{where} needs at least {n} item(s)").format(where=where, n=error.validator_value))]
     if kind == "uniqueItems":
-        return [SchemaError(path, f"{where} lists the same item more than once")]
+        return [SchemaError(path, _("{where} lists the same item more than once").format(where=where))]
     if kind == "propertyNames":
-        return [SchemaError(path, f"{where} has a key that is not allowed here: {error.message}")]
+        return [SchemaError(path, _("{where} has a key that is not allowed here: {detail}").format(where=where, detail=error.message))]
     return [SchemaError(path, f"{where}: {error.message}")]

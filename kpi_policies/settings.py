@@ -3,7 +3,8 @@
 Keys: ``policy`` (a pack path relative to the configuration file, or a
 built-in pack name), ``paths`` (checked when none are named; default
 ``plans``), ``exclude`` (globs relative to the repository root) and
-``baseline``. Command-line options win over the configuration; every value
+``baseline`` and ``lang`` (``en`` or ``vi``, the language of messages and
+reports). Command-line options win over the configuration; every value
 remembers where it came from (``kpi-policies config --show``). Paths in the
 configuration must resolve (links followed) inside the repository: a pull
 request cannot make a run read a file elsewhere on the machine by editing the
@@ -32,6 +33,7 @@ class Settings:
         paths: Files and folders to check when none are named (``None``: the repository's plans/).
         exclude: Globs of files never checked.
         baseline: Baseline file, or ``None``.
+        lang: Language of messages and reports (``en``, ``vi``), or ``None`` for the locale's.
         root: The repository root the globs are relative to.
         config_file: The configuration file read, if any.
         sources: Setting name -> where its value came from.
@@ -41,6 +43,7 @@ class Settings:
     paths: list[str] | None = None
     exclude: list[str] = field(default_factory=list)
     baseline: str | None = None
+    lang: str | None = None
     root: str = "."
     config_file: str | None = None
     sources: dict[str, str] = field(default_factory=lambda: {"policy": "built-in (recommended)", "paths": "default",
@@ -148,4 +151,7 @@ def load_settings(cwd: str | None = None) -> Settings:
     if "baseline" in data:
         settings.baseline = rel(data["baseline"], "baseline")
         settings.sources["baseline"] = label
+    if "lang" in data:
+        settings.lang = data["lang"]
+        settings.sources["lang"] = label
     return settings

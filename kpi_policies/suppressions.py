@@ -25,6 +25,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from kpi_policies.i18n import _
 from kpi_policies import selectors
 from kpi_policies.result import Waiver
 from kpi_policies.selectors import RuleSelector, any_matches
@@ -86,18 +87,19 @@ def validate(s: Suppression, known_rules, as_of: dt.date, until_text: str | None
     unknown = selectors.unknown(s.rule_ids, known_rules)
     loading = [r for r in s.rule_ids if RuleSelector(r).is_loading()]
     if not s.rule_ids:
-        s.problem = ("SU004", "suppression names no rule id: write ignore[RULE_ID] (several separated by commas)")
+        s.problem = ("SU004", _("suppression names no rule id: write ignore[RULE_ID] (several separated by commas)"))
     elif unknown:
-        s.problem = ("SU004", f"suppression names unknown rule {', '.join(unknown)}; `kpi-policies rules` lists them")
+        s.problem = ("SU004", _("suppression names unknown rule {rules}; `kpi-policies rules` lists them").format(rules=", ".join(unknown)))
     elif loading and s.source == "inline":
-        s.problem = ("SU004", f"{', '.join(loading)} (YAML syntax and loading) cannot be waived inline: fix the file")
+        s.problem = ("SU004", _("{rules} (YAML syntax and loading) cannot be waived inline: fix the file").format(rules=", ".join(loading)))
     elif until_text is not None and s.until is None:
-        s.problem = ("SU004", f"suppression has until={until_text!r}, not a date in the form YYYY-MM-DD")
+        s.problem = ("SU004", _("suppression has until={until}, not a date in the form YYYY-MM-DD").format(until=repr(until_text)))
     elif not s.reason or not s.reason.strip():
-        s.problem = ("SU001", f"suppression of {', '.join(s.rule_ids)} gives no reason; add reason=\"...\" (it suppresses nothing until then)")
+        s.problem = ("SU001", _("suppression of {rules} gives no reason; add reason=\"...\" (it suppresses nothing until then)").format(
+            rules=", ".join(s.rule_ids)))
     elif s.until is not None and s.until < as_of:
-        s.problem = ("SU002", f"suppression of {', '.join(s.rule_ids)} expired on {s.until.isoformat()} "
-                              f"(as of {as_of.isoformat()}); renew it with a new until= or fix the finding")
+        s.problem = ("SU002", _("suppression of {rules} expired on {until} (as of {as_of}); renew it with a new until= or fix the finding").format(
+            rules=", ".join(s.rule_ids), until=s.until.isoformat(), as_of=as_of.isoformat()))
     return s
 
 
@@ -307,7 +309,7 @@ def inline(text: str, file: str, known_rules, as_of: dt.date, spans=()) -> list[
                 first = False
                 if problem is not None:
                     out.append(Suppression((), None, None, file, number, column, "inline", frozenset(),
-                                           problem=("SU004", f"cannot read this kpi-policies comment: {problem}")))
+                                           problem=("SU004", _("cannot read this kpi-policies comment: {problem}").format(problem=problem))))
                     continue
                 s = Suppression(tuple(ids), attrs.get("reason"), parse_date(attrs.get("until")), file, number, column,
                                 "inline", frozenset(covered))

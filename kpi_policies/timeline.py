@@ -31,13 +31,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
+from kpi_policies.i18n import N_, _, language
+
 AGGREGATIONS = ("total", "ytd", "average", "latest", "non_additive")
 AGGREGATION_WORDS = {
-    "total": "total of the periods",
-    "ytd": "running total to date (year to date)",
-    "average": "average of the periods",
-    "latest": "latest value",
-    "non_additive": "value of the whole window (not summed or averaged)",
+    "total": N_("total of the periods"),
+    "ytd": N_("running total to date (year to date)"),
+    "average": N_("average of the periods"),
+    "latest": N_("latest value"),
+    "non_additive": N_("value of the whole window (not summed or averaged)"),
 }
 STATUSES = ("reached", "on_track", "at_risk", "off_track", "missed", "not_started", "no_data")
 
@@ -521,7 +523,7 @@ def pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds =
     except (OverflowError, ZeroDivisionError, ValueError):
         agg, source = aggregation_of(kpi, catalog)
         return Pace(aggregation=agg, aggregation_source=source,
-                    status_text="its dates or values lie beyond what can be computed, so progress is not measured")
+                    status_text=_("its dates or values lie beyond what can be computed, so progress is not measured"))
 
 
 def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds) -> Pace:
@@ -552,23 +554,29 @@ def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds)
     target = kpi.target.value if kpi.target is not None else None
     out.target = target
     if window is not None and as_of < window.start:
-        out.status, out.status_text = "not_started", f"the KPI's window starts on {window.start.isoformat()}"
+        out.status, out.status_text = "not_started", _("the KPI's window starts on {date}").format(date=window.start.isoformat())
         return out
     figs = [f for f in figures(kpi, window, agg, as_of) if window is None or (f.span.end >= window.start and f.span.start <= window.end)]
     out.figures = figs
     if target is None:
-        out.status_text = "no target value, so progress cannot be measured"
+        out.status_text = _("no target value, so progress cannot be measured")
         return out
     if contradicts_direction(kpi):
         base = kpi.baseline.value
-        out.status_text = (f"not judged: the target {_fmt(target)} is {'below' if target < base else 'not above'} the baseline "
-                           f"{_fmt(base)} though the KPI should increase" if kpi.direction == "increase" else
-                           f"not judged: the target {_fmt(target)} is {'above' if target > base else 'not below'} the baseline "
-                           f"{_fmt(base)} though the KPI should decrease")
-        out.status_text += "; correct the target or the direction"
+        if kpi.direction == "increase":
+            text = (_("not judged: the target {target} is below the baseline {baseline} though the KPI should increase; "
+                      "correct the target or the direction") if target < base else
+                    _("not judged: the target {target} is not above the baseline {baseline} though the KPI should increase; "
+                      "correct the target or the direction"))
+        else:
+            text = (_("not judged: the target {target} is above the baseline {baseline} though the KPI should decrease; "
+                      "correct the target or the direction") if target > base else
+                    _("not judged: the target {target} is not below the baseline {baseline} though the KPI should decrease; "
+                      "correct the target or the direction"))
+        out.status_text = text.format(target=_fmt(target), baseline=_fmt(base))
         return out
     if not figs:
-        out.status_text = "no review with an actual value is logged yet"
+        out.status_text = _("no review with an actual value is logged yet")
         return out
     last = figs[-1]
     out.actual_through = min(last.span.end, window.end) if window else last.span.end
@@ -605,8 +613,8 @@ def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds)
             partial = True
             out.target_to_date = target * covered
             out.attainment_to_date = _ratio(out.actual, out.target_to_date, direction)
-            gaps_text = (f"; the figures logged cover {covered_days} of the {elapsed_days} days to "
-                         f"{out.actual_through.isoformat()}, so the pace is judged on those")
+            gaps_text = _("; the figures logged cover {covered} of the {elapsed} days to {date}, so the pace is judged on those").format(
+                covered=covered_days, elapsed=elapsed_days, date=out.actual_through.isoformat())
     if agg in ("total", "ytd"):
         out.forecast = out.actual * target / out.target_to_date if out.target_to_date else None
     elif len(period_figs or figs) < 2:
@@ -634,37 +642,41 @@ def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds)
         final = out.actual if complete or out.forecast is None else out.forecast
         ok = _ratio(final, target, direction)
         if ok is not None and ok >= 1 - 1e-9:
-            out.status, out.status_text = "reached", f"the target {money(target)} was reached: {money(final)}"
+            out.status, out.status_text = "reached", _("the target {target} was reached: {final}").format(target=money(target), final=money(final))
         elif complete:
-            out.status, out.status_text = "missed", f"the window ended at {money(final)}, short of the target {money(target)}"
+            out.status, out.status_text = "missed", _("the window ended at {final}, short of the target {target}").format(
+                final=money(final), target=money(target))
         else:
-            out.status, out.status_text = ("missed", f"the window ended; the last figure covers up to {out.actual_through.isoformat()} "
-                                           f"and {'the forecast' if final is out.forecast else 'it'} {money(final)} falls short of the target {money(target)}")
+            text = (_("the window ended; the last figure covers up to {date} and the forecast {final} falls short of the target {target}")
+                    if final is out.forecast else
+                    _("the window ended; the last figure covers up to {date} and it {final} falls short of the target {target}"))
+            out.status, out.status_text = "missed", text.format(date=out.actual_through.isoformat(), final=money(final), target=money(target))
         if not complete:
-            out.status_text += " (no figure covers the end of the window yet)"
+            out.status_text += _(" (no figure covers the end of the window yet)")
         return out
     if agg in ("total", "ytd") and direction == "decrease":
         out.attainment = None  # a running total below its cap says nothing until the window ends
     if agg in ("total", "ytd") and ratio_now is not None and ratio_now >= 1 - 1e-9 and direction == "increase":
         out.status = "reached"
-        out.status_text = f"the running total {money(out.actual)} is at or beyond the target {money(target)}"
+        out.status_text = _("the running total {actual} is at or beyond the target {target}").format(actual=money(out.actual), target=money(target))
         return out
     already = ""
     if agg not in ("total", "ytd", "average") and ratio_now is not None and ratio_now >= 1 - 1e-9 and direction != "maintain":
         # a level can fall back: it counts as reached only where it stands when the window ends
-        already = f"the latest figure {money(out.actual)} already meets the target {money(target)}; "
+        already = _("the latest figure {actual} already meets the target {target}; ").format(actual=money(out.actual), target=money(target))
     if out.forecast_ratio is None:
         to_date = _ratio(out.actual, out.target_to_date, direction) if out.target_to_date else None
         if to_date is None:
-            out.status_text = "the forecast cannot be computed from these figures"
+            out.status_text = _("the forecast cannot be computed from these figures")
             return out
         pct = to_date * 100
-        forecast_text = (f"one review shows no trend yet: {money(out.actual)} is {pct:.0f}% of the target to date "
-                         f"{money(out.target_to_date)}")
+        forecast_text = _("one review shows no trend yet: {actual} is {pct}% of the target to date {target}").format(
+            actual=money(out.actual), pct=f"{pct:.0f}", target=money(out.target_to_date))
     else:
         pct = out.forecast_ratio * 100
-        forecast_text = (f"forecast {money(out.forecast)} at {window.end.isoformat() if window else 'the due date'}, "
-                         f"{pct:.0f}% of the target {money(target)}")
+        forecast_text = (_("forecast {forecast} at {date}, {pct}% of the target {target}") if window else
+                         _("forecast {forecast} at the due date, {pct}% of the target {target}")).format(
+            forecast=money(out.forecast), date=window.end.isoformat() if window else "", pct=f"{pct:.0f}", target=money(target))
     if pct >= thresholds.on_track:
         out.status = "on_track"
     elif pct >= thresholds.off_track:
@@ -680,10 +692,14 @@ def _fmt(value: float | None) -> str:
     if value is None:
         return "?"
     if abs(value) >= 1000:
-        return f"{round(value):,}"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.3f}".rstrip("0").rstrip(".")
+        text = f"{round(value):,}"
+    elif float(value).is_integer():
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    if language() == "vi":  # 62.400.000.000, 5,6
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
 
 
 def describe_number(value: Optional[float]) -> str:

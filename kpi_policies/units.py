@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from kpi_policies.resources import data_dir
+from kpi_policies.i18n import _
 
 #: Codes of the list that are not money (no currency, testing).
 _NOT_MONEY = {"XXX", "XTS"}
@@ -105,7 +106,7 @@ def unit_hint(unit: str) -> str | None:
         return None
     code, factor = found
     if factor == 1:
-        return f"write the ISO 4217 code: `unit: {code}`"
+        return _("write the ISO 4217 code: `unit: {code}`").format(code=code)
     scale = {1_000: "nghìn (thousand)", 1_000_000: "triệu (million)", 1_000_000_000: "tỷ (billion)"}[factor]
-    return (f"write `unit: {code}` and every amount in full {code}, without the scale word: "
-            f"70 {scale} is `value: {70 * factor}`")
+    return _("write `unit: {code}` and every amount in full {code}, without the scale word: "
+             "70 {scale} is `value: {value}`").format(code=code, scale=scale, value=70 * factor)

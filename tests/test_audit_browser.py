@@ -102,3 +102,91 @@ def test_report_prints_to_pdf_without_the_navigation(tmp_path, page_of):
     pdf = page.pdf(format="A4", print_background=True)
     assert pdf[:5] == b"%PDF-" and pdf.count(b"/Type /Page") >= 4
     assert errors == []
+
+
+VIETNAMESE_PLAN = """\
+apiVersion: kpi-policies/v1
+kind: KpiPlan
+metadata:
+  id: shop-2027
+  title: Kế hoạch marketing 2027
+  owner: Lan
+  department: Marketing
+  period: {start: 2027-01-01, end: 2027-12-31}
+goals:
+  - id: G-SALES
+    title: Tăng doanh số online mỗi quý
+    type: sales_growth
+objectives:
+  - id: OBJ-REVENUE
+    title: Tăng doanh thu web
+    goal: G-SALES
+kpis:
+  - id: KPI-REVENUE
+    name: Doanh thu web mỗi tháng
+    objective: OBJ-REVENUE
+    metric: revenue
+    unit: VND
+    direction: increase
+    baseline: {value: 50000000000, period: 2026}
+    target: {value: 40000000000, due: 2027-12-31}   # mỗi quý tăng đều
+    measurement: {tool: google-analytics-4, source: Báo cáo doanh thu, owner: Lan}
+"""
+
+
+def _fonts_of(page, selector: str) -> list[dict]:
+    """The fonts Chromium really drew the text of ``selector`` with (DevTools CSS.getPlatformFontsForNode)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+
+
+def _fonts_with(char: str) -> set[str]:
+    """Installed font families that have a glyph for ``char`` (fontconfig), or skip."""
+    if shutil.which("fc-list") is None:
+        pytest.skip("fontconfig's fc-list is not installed")
+    import subprocess
+
+    out = subprocess.run(["fc-list", f":charset={ord(char):x}", "family"], capture_output=True, text=True).stdout
+    return {name.strip() for line in out.splitlines() for name in line.split(",")}
+
+
+def test_vietnamese_letters_are_drawn_by_a_font_that_has_them(tmp_path, page_of):
+    """'mỗi' in a code excerpt and in a heading: the 'ỗ' comes from a font that has the letter, never
+    composed from 'o' and two combining marks of a font without it (drawn "môĩ"); the page is Vietnamese."""
+    (tmp_path / "plan.yaml").write_text(VIETNAMESE_PLAN, encoding="utf-8")
+    out = tmp_path / "report.html"
+    proc = run_cli("--lang", "vi", "report", "plan.yaml", "--as-of", "2027-04-10", "--format", "html", "--output", str(out),
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    page, errors, requests = page_of(out)
+    assert errors == [] and requests == [out.as_uri()]  # the fonts are local: nothing fetched
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    assert page.title() == "Báo cáo kiểm tra kế hoạch KPI tính đến ngày 10/04/2027"
+    having = _fonts_with("ỗ")
+    code = page.locator(".snippet .line code", has_text="mỗi").first
+    assert "name: Doanh thu web mỗi tháng" in code.inner_text()
+    title = page.locator("h2", has_text="Kế hoạch marketing 2027").first
+    for i, element in enumerate((code, title)):
+        element.evaluate(f"el => {{ const s = document.createElement('span'); s.id = 'vi-{i}'; s.textContent = 'ỗ'; el.appendChild(s); }}")
+        drawn = {font["familyName"] for font in _fonts_of(page, f"#vi-{i}")}
+        assert drawn and drawn <= having, f"'ỗ' drawn with {drawn}; fonts that have it: {having}"
+    shot = tmp_path / "vi-code.png"
+    code.screenshot(path=str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_font_stacks_name_only_fonts_with_vietnamese_coverage():
+    css = (Path(__file__).resolve().parents[1] / "kpi_policies" / "templates" / "audit.css").read_text(encoding="utf-8")
+    import re
+
+    stacks = dict(re.findall(r"--(sans|mono):\s*([^;]+);", css))
+    assert [f.strip().strip('"') for f in stacks["mono"].split(",")][0] == "KP Vietnamese Mono"
+    assert "KP Vietnamese" in stacks["sans"]
+    faces = re.findall(r"@font-face\s*{([^}]*)}", css)
+    assert len(faces) == 2 and all("unicode-range: U+1EA0-1EF9" in f and "url(" not in f for f in faces)
+    assert all("Menlo" not in stack for stack in stacks.values())  # lacks Vietnamese letters: "mỗi" drawn as "môĩ"
+    assert all("var(--" in d for d in re.findall(r"font-family:[^;]*;", css) if "KP Vietnamese" not in d)

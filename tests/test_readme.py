@@ -34,6 +34,12 @@ def test_readme_text_and_annotation_samples_are_real(demo, fmt):
     assert proc.stdout.rstrip("\n") == _block_after(command)
 
 
+def test_readme_vietnamese_sample_is_real(demo):
+    command = "kpi-policies --lang vi check --as-of 2027-04-10 examples/"
+    proc = run_cli(*command.split()[1:], cwd=demo)
+    assert proc.stdout.rstrip("\n") == _block_after(command)
+
+
 def test_readme_markdown_sample_is_real(demo):
     proc = run_cli("check", "--as-of", "2027-04-10", "--format", "markdown", "examples/", cwd=demo)
     sample = re.search(r"```markdown\n(## kpi-policies: failed.*?)\n```", README, re.S).group(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kpi_policies.i18n import _
 from kpi_policies.result import Finding
 
 def _object_counts(findings: list[Finding]) -> dict[tuple[str, str], list[int]]:
@@ -65,9 +66,9 @@ def goal_tree(plan, strategy_goals: list, findings: list[Finding], relations: di
         elif objective.goal and objective.goal in by_id:
             target = add("goal", objective.goal, by_id[objective.goal].title, source="strategy")
         elif objective.goal:
-            target = add("goal", objective.goal, "unknown goal: not in the plan or its strategy", placeholder=True)
+            target = add("goal", objective.goal, _("unknown goal: not in the plan or its strategy"), placeholder=True)
         else:
-            target = add("goal", "none", "no business goal named", placeholder=True)
+            target = add("goal", "none", _("no business goal named"), placeholder=True)
         edges.append({"from": key, "to": target, "kind": "serves"})
     kpi_ids = {k.id for k in plan.kpis if k.id}
     for kpi in plan.kpis:
@@ -76,10 +77,10 @@ def goal_tree(plan, strategy_goals: list, findings: list[Finding], relations: di
             target = f"objective:{kpi.objective}"
         else:
             ident = kpi.objective or "none"
-            target = add("objective", ident, "unknown objective: not in the plan" if kpi.objective else "no objective named",
+            target = add("objective", ident, _("unknown objective: not in the plan") if kpi.objective else _("no objective named"),
                          placeholder=True)
             if "goal:?none" not in nodes:
-                add("goal", "none", "no business goal named", placeholder=True)
+                add("goal", "none", _("no business goal named"), placeholder=True)
             if not any(e["from"] == target for e in edges):
                 edges.append({"from": target, "to": "goal:?none", "kind": "serves"})
         edges.append({"from": key, "to": target, "kind": "measures"})

@@ -18,6 +18,10 @@ from __future__ import annotations
 import datetime as dt
 
 from kpi_policies import changes as ch
+from kpi_policies.i18n import N_, _
+
+#: Classes of a change, as shown (``_`` where shown).
+CHANGE_CLASS_WORDS = {"breaking": N_("breaking"), "dangerous": N_("dangerous"), "safe": N_("safe")}
 
 #: Change kinds that move what a KPI promises: shown in its history.
 _KPI_KINDS = {"target-eased", "target-tightened", "target-changed", "target-removed", "target-added", "due-later",
@@ -76,7 +80,7 @@ def plan_history(path: str, model, max_commits: int = 500) -> dict | None:
         versions.append((None, model))  # the working tree differs from the last commit
     owner = model.metadata.owner
     steps = []  # (info, changes of that version, entries appended in it)
-    for (_, older), (info, newer) in zip(versions, versions[1:]):
+    for (_older_info, older), (info, newer) in zip(versions, versions[1:]):
         appended = newer.revisions[len(older.revisions):]
         steps.append((info, ch.compare(older, newer), appended, newer))
 
@@ -88,7 +92,7 @@ def plan_history(path: str, model, max_commits: int = 500) -> dict | None:
         first_info, first = versions[0]
         if _kpi(first, kpi_id) is not None:
             events.append({**_commit(first_info), **_values(_kpi(first, kpi_id)), "class": None,
-                           "changes": ["first version"], "recorded": None, "unrecorded": False})
+                           "changes": [_("first version")], "recorded": None, "unrecorded": False})
         for info, found, appended, newer in steps:
             mine = [c for c in found if c.object_id == kpi_id and c.kind in _KPI_KINDS]
             if not mine:
@@ -104,7 +108,7 @@ def plan_history(path: str, model, max_commits: int = 500) -> dict | None:
     approval = model.approval
     approved_at = None
     if approval is not None:
-        for i, (_, m) in enumerate(versions):
+        for i, (_info, m) in enumerate(versions):
             if m.approval is not None and (m.approval.approved_by, m.approval.approved_on) == (approval.approved_by, approval.approved_on):
                 approved_at = i
                 break
@@ -115,7 +119,7 @@ def plan_history(path: str, model, max_commits: int = 500) -> dict | None:
         appended_since = model.revisions[len(approved_model.revisions):]
         for change in ch.compare(approved_model, model):
             made = None
-            for info, found, _, _ in later:
+            for info, found, _a, _b in later:
                 if any(c.kind == change.kind and c.object_id == change.object_id for c in found):
                     made = info
             record = _record(appended_since, change, owner)
@@ -135,7 +139,7 @@ def plan_history(path: str, model, max_commits: int = 500) -> dict | None:
 
 def day(value: str | None) -> str:
     """The date part of an ISO timestamp, for tables."""
-    return (value or "")[:10] or "not committed"
+    return (value or "")[:10] or _("not committed")
 
 
 
@@ -146,15 +150,18 @@ def history_markdown(doc: dict) -> list[str]:
     if not h:
         return []
     if not h["approval"]:
-        return ["", "No approval is recorded in this plan (`approval:`)."]
+        return ["", _("No approval is recorded in this plan (`approval:`).")]
     a = h["approval"]
-    out = ["", f"Changes since approval by {a['approved_by']} on {a['approved_on']}: {len(h['changes_since_approval'])}, "
-               f"{sum(1 for c in h['changes_since_approval'] if c['unrecorded'])} without an approved record."]
+    out = ["", _("Changes since approval by {who} on {date}: {n}, {unrecorded} without an approved record.").format(
+        who=a["approved_by"], date=a["approved_on"], n=len(h["changes_since_approval"]),
+        unrecorded=sum(1 for c in h["changes_since_approval"] if c["unrecorded"]))]
     if h["changes_since_approval"]:
-        out += ["", "| class | change | commit | author | date | recorded |", "|---|---|---|---|---|---|"]
+        out += ["", _("| class | change | commit | author | date | recorded |"), "|---|---|---|---|---|---|"]
         for c in h["changes_since_approval"]:
-            rec = (f"{c['recorded']['reason']} (approved by {c['recorded']['approved_by']})" if c["recorded"]
-                   else "**no record**" if c["unrecorded"] else "")
-            out.append(f"| {c['class']} | {c['message'].replace('|', '/')} | `{(c['commit'] or 'not committed')[:12]}` "
+            rec = (_("{reason} (approved by {who})").format(reason=c["recorded"]["reason"], who=c["recorded"]["approved_by"]) if c["recorded"]
+                   else _("**no record**") if c["unrecorded"] else "")
+            commit = (c["commit"] or _("not committed"))[:12]
+            cls = _(CHANGE_CLASS_WORDS.get(c["class"], c["class"]))
+            out.append(f"| {cls} | {c['message'].replace('|', '/')} | `{commit}` "
                        f"| {c['author'] or ''} | {day(c['date'])} | {rec.replace('|', '/')} |")
     return out

@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 import jinja2
 from markupsafe import Markup, escape
 
+from kpi_policies import i18n
 from kpi_policies.audit import svg as audit_svg
 from kpi_policies.audit.progress import status_counts
 from kpi_policies.audit.register import EXPIRY_WARNING_DAYS
+from kpi_policies.i18n import N_
 
-OUTCOME_WORDS = {"pass": "pass", "fail": "fail", "suppressed": "suppressed", "not_applicable": "n/a"}
-STATUS_WORDS = {"reached": "target reached", "on_track": "on track", "at_risk": "at risk", "off_track": "off track",
-                "missed": "missed", "not_started": "not started", "no_data": "not measurable"}
-UNIT_SUFFIX = {"percent": "%", "count": "", "ratio": "\u00d7", "score": " points", "days": " days"}
+# Words of the page (English; the template shows them through ``_``).
+OUTCOME_WORDS = {"pass": N_("pass"), "fail": N_("fail"), "suppressed": N_("suppressed"), "not_applicable": N_("n/a")}
+STATUS_WORDS = {"reached": N_("target reached"), "on_track": N_("on track"), "at_risk": N_("at risk"), "off_track": N_("off track"),
+                "missed": N_("missed"), "not_started": N_("not started"), "no_data": N_("not measurable")}
+DIRECTION_WORDS = {"increase": N_("increase"), "decrease": N_("decrease"), "maintain": N_("maintain")}
+UNIT_SUFFIX = {"percent": "%", "count": "", "ratio": "\u00d7", "score": N_(" points"), "days": N_(" days")}
 _TICKS = re.compile(r"`([^`]+)`")
 
 
@@ -34,9 +39,20 @@ def ticks(text: str | None) -> Markup:
 
 
 def num(value, unit: str | None = None) -> str:
-    """A value with thousands separators and its unit: ``62,400,000,000 VND``, ``5.6%``, ``4.2×``."""
+    """A value with thousands separators and its unit: ``62,400,000,000 VND``, ``5.6%``, ``4.2×``.
+
+    In Vietnamese: ``62,4 tỷ ₫``, ``1.234.567 ₫``, ``5,6%`` (Vietnamese separators, VND amounts in tỷ).
+    """
     if value is None:
-        return "none"
+        return i18n._("none")
+    if i18n.language() != i18n.DEFAULT:
+        if unit == "VND":
+            return i18n.format_amount(value, unit)
+        text = i18n.format_number(float(f"{value:.6g}") if isinstance(value, float) else value)
+        if not unit:
+            return text
+        suffix = UNIT_SUFFIX.get(unit)
+        return text + (i18n._(suffix) if suffix is not None else f" {unit}")
     text = f"{value:,}" if isinstance(value, int) else f"{value:,.6g}"
     if not unit:
         return text
@@ -46,7 +62,7 @@ def num(value, unit: str | None = None) -> str:
 
 def pct(share: float | None) -> str:
     """A share as a percentage: ``0.6812`` -> ``68%``."""
-    return "n/a" if share is None else f"{share * 100:.0f}%"
+    return i18n._("n/a") if share is None else f"{share * 100:.0f}%"
 
 
 def bar_width(share: float) -> str:
@@ -92,11 +108,24 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def _translate(message: str, **values) -> Markup:
+    """``_`` of the template: the page's own text (trusted) in the active language, values escaped."""
+    text = Markup(i18n._(message))
+    return text.format(**values) if values else text
+
+
+def _ntranslate(singular: str, plural: str, n: int, **values) -> Markup:
+    """``ngettext`` of the template: ``{n}`` and the other values escaped."""
+    return Markup(i18n.ngettext(singular, plural, n)).format(n=n, **values)
+
+
 def render_html(report: dict) -> str:
     """The HTML page of a report built by :func:`kpi_policies.audit.collect.build_report`.
 
     Returns:
         The whole document (``<!DOCTYPE html>`` ... ``</html>``), ending in a newline.
     """
-    text = environment().get_template("audit.html.j2").render(report=report)
+    text = environment().get_template("audit.html.j2").render(
+        report=report, lang=i18n.language(), _=_translate, tr=i18n._, ngettext=_ntranslate, date=i18n.format_date,
+        direction_words=DIRECTION_WORDS, nfc=functools.partial(unicodedata.normalize, "NFC"))
     return text if text.endswith("\n") else text + "\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kpi_policies.docs import rationale
+from kpi_policies.i18n import _
 from kpi_policies.result import FileResult, Finding
 
 OUTCOMES = ("pass", "fail", "suppressed", "not_applicable")
@@ -12,7 +14,7 @@ def _rule_docs(engine) -> dict[str, dict]:
     out = {}
     for rule_id, rule in engine.rules.items():
         out[rule_id] = {"id": rule_id, "name": rule.name, "family": rule.family(), "severity": rule.severity.value,
-                        "summary": rule.summary(), "rationale": " ".join(rule.rationale().split()) or rule.summary()}
+                        "summary": _(rule.summary()), "rationale": rationale(rule)}
     return out
 
 
@@ -20,23 +22,24 @@ def _not_applicable_note(rule_id: str, fr: FileResult, engine, has_model: bool) 
     """Why a rule did not judge a file, in a few words."""
     rule = engine.rules.get(rule_id)
     if not engine.view(rule_id, fr.path).enabled:
-        return "turned off for this file by the policy"
+        return _("turned off for this file by the policy")
     if rule is None:
-        return "not a rule of this run"
+        return _("not a rule of this run")
     family = rule.family()
     if fr.kind in ("Policy", "Baseline"):
-        return f"the {fr.kind.lower()} file is only judged for its waivers"
+        return (_("the policy file is only judged for its waivers") if fr.kind == "Policy"
+                else _("the baseline file is only judged for its waivers"))
     if rule_id == "SU005":
-        return "judges the baseline file, when one is given"
+        return _("judges the baseline file, when one is given")
     if family == "SU":
-        return "the file has no suppression comment"
+        return _("the file has no suppression comment")
     if fr.kind is None:
-        return "the file could not be read far enough" if family in ("S", "GL", "FE", "MT", "RC", "KF") else "not run"
+        return _("the file could not be read far enough") if family in ("S", "GL", "FE", "MT", "RC", "KF") else _("not run")
     if rule.kinds and fr.kind not in rule.kinds:
-        return f"judges {' and '.join(rule.kinds)} files, not {fr.kind}"
+        return _("judges {kinds} files, not {kind}").format(kinds=_(" and ").join(rule.kinds), kind=fr.kind)
     if not has_model:
-        return "the file could not be read into its model"
-    return "not run on this file"
+        return _("the file could not be read into its model")
+    return _("not run on this file")
 
 
 def rule_outcomes(fr: FileResult, rule_ids: list[str], engine, has_model: bool = True) -> list[dict]:
@@ -68,7 +71,7 @@ def rule_outcomes(fr: FileResult, rule_ids: list[str], engine, has_model: bool =
         if active:
             outcome, note = "fail", ""
         elif found:
-            outcome, note = "suppressed", "every finding is waived"
+            outcome, note = "suppressed", _("every finding is waived")
         elif rule_id in evaluated:
             outcome, note = "pass", ""
         else:

@@ -15,8 +15,12 @@ import calendar
 import datetime as dt
 
 from kpi_policies.audit.numbers import _iso, _number
-from kpi_policies.timeline import (AGGREGATION_WORDS, PaceThresholds, cumulative_share, pace, parse_period,
+from kpi_policies.i18n import N_, _
+from kpi_policies.timeline import (AGGREGATION_WORDS, PaceThresholds, contradicts_direction, cumulative_share, pace, parse_period,
                                    phased_target)
+
+#: What the figures of a KPI without a declared aggregation are read as.
+UNDECLARED = N_("not declared: the latest figure is read as the KPI's level")
 
 #: Statuses, in the order the report counts them.
 STATUSES = ("reached", "on_track", "at_risk", "off_track", "missed", "not_started", "no_data")
@@ -62,7 +66,7 @@ def kpi_progress(kpi, plan_period=None, *, as_of: dt.date | None = None, catalog
         "objective": kpi.objective,
         "aggregation": result.aggregation,
         "aggregation_source": result.aggregation_source,
-        "aggregation_text": AGGREGATION_WORDS.get(result.aggregation or "", "not declared: the latest figure is read as the KPI's level"),
+        "aggregation_text": _(AGGREGATION_WORDS.get(result.aggregation or "", UNDECLARED)),
         "phasing": result.phasing,
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat()} if window else None,
         "baseline": {"value": _number(baseline), "period": _period_text(kpi.baseline.period)} if baseline is not None else None,
@@ -110,7 +114,7 @@ def _chart(kpi, result) -> dict:
     else:
         actual = [{"date": f.span.end.isoformat(), "value": _number(f.value)} for f in result.figures]
     planned = []
-    if window is not None and result.target is not None and not (result.status == "no_data" and "not judged" in result.status_text):
+    if window is not None and result.target is not None and not (result.status == "no_data" and contradicts_direction(kpi)):
         days = [window.start - dt.timedelta(days=1) if kind == "cumulative" else window.start]
         month = window.start if window.days <= MAX_CHART_DAYS else window.end + dt.timedelta(days=1)  # month ends only on a sane span
         while month <= window.end:

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 
 from kpi_policies.audit import evidence_git as audit_git
+from kpi_policies.i18n import _
 from kpi_policies.result import RunResult
 
 #: A waiver whose ``until`` is at most this many days after the as-of date is flagged as expiring.
@@ -15,14 +16,15 @@ EXPIRY_WARNING_DAYS = 30
 def _waived_by(kind: str, file: str, line: int) -> tuple[dict | None, str]:
     """``(person, how we know)`` for a waiver, from git."""
     if not file or not os.path.isfile(file):
-        return None, "the file holding the waiver is not available"
+        return None, _("the file holding the waiver is not available")
     person = audit_git.last_author(file) if kind == "baseline" else audit_git.blame_line(file, line)
     if person is not None:
-        return person, f"{person['source']} of {os.path.basename(file)}" + ("" if kind == "baseline" else f" line {line}")
+        return person, (_("{source} of {file}") if kind == "baseline" else _("{source} of {file} line {line}")).format(
+            source=person["source"], file=os.path.basename(file), line=line)
     change = audit_git.last_change(file)
     if change is None:
-        return None, "not in a git repository: who wrote it is unknown"
-    return None, "not committed yet: who wrote it is unknown until it is"
+        return None, _("not in a git repository: who wrote it is unknown")
+    return None, _("not committed yet: who wrote it is unknown until it is")
 
 
 def suppression_register(result: RunResult, as_of: dt.date, display=lambda p: p) -> list[dict]:

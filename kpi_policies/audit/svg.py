@@ -23,22 +23,25 @@ import unicodedata
 
 from markupsafe import Markup, escape
 
-FONT = "'DejaVu Sans', Verdana, 'Segoe UI', Arial, sans-serif"
+from kpi_policies.i18n import N_, _, format_number, language, ngettext
+
+#: Fonts with Vietnamese coverage only (see audit.css), DejaVu Sans first: the width estimates below assume it.
+FONT = "'DejaVu Sans', 'Noto Sans', 'Segoe UI', Arial, sans-serif"
 
 #: Node colours per kind: (fill, stroke, label).
 NODE_STYLE = {
-    "goal": ("#eef2ff", "#4338ca", "Business goals"),
-    "objective": ("#ecfeff", "#0e7490", "Objectives"),
-    "kpi": ("#f0fdf4", "#15803d", "KPIs"),
-    "initiative": ("#fff7ed", "#c2410c", "Initiatives"),
+    "goal": ("#eef2ff", "#4338ca", N_("Business goals")),
+    "objective": ("#ecfeff", "#0e7490", N_("Objectives")),
+    "kpi": ("#f0fdf4", "#15803d", N_("KPIs")),
+    "initiative": ("#fff7ed", "#c2410c", N_("Initiatives")),
 }
 FINDING_COLOUR = "#b42318"
 #: Outcome -> (fill, symbol, symbol colour, words).
 OUTCOME_STYLE = {
-    "pass": ("#1e7b34", "\u2713", "#ffffff", "pass"),
-    "fail": ("#b42318", "\u2715", "#ffffff", "fail"),
-    "suppressed": ("#f2c14e", "S", "#3d2c00", "suppressed"),
-    "not_applicable": ("#e9ebef", "\u2013", "#4b5563", "not applicable"),
+    "pass": ("#1e7b34", "\u2713", "#ffffff", N_("pass")),
+    "fail": ("#b42318", "\u2715", "#ffffff", N_("fail")),
+    "suppressed": ("#f2c14e", "S", "#3d2c00", N_("suppressed")),
+    "not_applicable": ("#e9ebef", "\u2013", "#4b5563", N_("not applicable")),
 }
 
 # Advance widths (em) of DejaVu Sans, the widest common sans-serif: estimates never underrate text width.
@@ -93,9 +96,14 @@ def compact(value: float | int | None) -> str:
     if value is None:
         return "?"
     size = abs(value)
+    vietnamese = language() == "vi"
     for limit, scale, suffix in ((1e9, 1e9, " bn"), (1e6, 1e6, " M"), (1e4, 1e3, " k")):
         if size >= limit:
+            if vietnamese:  # 62,4 tỷ · 2,35 tr · 480 k
+                return format_number(float(f"{value / scale:.3g}")) + {" bn": " tỷ", " M": " tr", " k": " k"}[suffix]
             return f"{value / scale:.3g}{suffix}"
+    if vietnamese:
+        return format_number(value if float(value).is_integer() else float(f"{value:.3g}"))
     if float(value).is_integer():
         return f"{int(value)}"
     return f"{value:.3g}"
@@ -178,10 +186,13 @@ def _tree_desc(tree: dict) -> str:
     """The tree in sentences, for readers who cannot see the picture."""
     nodes = {n["key"]: n for n in tree["nodes"]}
     out = []
-    for kind, word in (("goal", "business goal"), ("objective", "objective"), ("kpi", "KPI"), ("initiative", "initiative")):
-        count = sum(1 for n in nodes.values() if n["kind"] == kind and not n["placeholder"])
-        out.append(f"{count} {word}{'' if count == 1 else 's'}")
-    sentences = ["The plan has " + ", ".join(out) + "."]
+    count = {kind: sum(1 for n in nodes.values() if n["kind"] == kind and not n["placeholder"])
+             for kind in ("goal", "objective", "kpi", "initiative")}
+    out = [ngettext("{n} business goal", "{n} business goals", count["goal"]).format(n=count["goal"]),
+           ngettext("{n} objective", "{n} objectives", count["objective"]).format(n=count["objective"]),
+           ngettext("{n} KPI", "{n} KPIs", count["kpi"]).format(n=count["kpi"]),
+           ngettext("{n} initiative", "{n} initiatives", count["initiative"]).format(n=count["initiative"])]
+    sentences = [_("The plan has {parts}.").format(parts=", ".join(out))]
 
     def name(key: str) -> str:
         n = nodes[key]
@@ -192,17 +203,25 @@ def _tree_desc(tree: dict) -> str:
     for e in tree["edges"]:
         if e["from"] not in nodes or e["to"] not in nodes:
             continue
-        verb = {"serves": "serves", "measures": "measures", "drives": "drives", "moves": "moves"}[e["kind"]]
-        how = ""
-        if e.get("operator"):
-            how = f" (enters with {e['operator']}" + (f", {e['share'] * 100:.0f}% of its planned change" if isinstance(e.get("share"), (int, float)) else "") + ")"
-        sentences.append(f"{name(e['from'])} {verb} {name(e['to'])}{how}.")
+        sentence = {"serves": _("{a} serves {b}."), "measures": _("{a} measures {b}."), "drives": _("{a} drives {b}."),
+                    "moves": _("{a} moves {b}.")}[e["kind"]]
+        if e.get("operator") and isinstance(e.get("share"), (int, float)):
+            sentence = {"serves": _("{a} serves {b} (enters with {operator}, {share}% of its planned change)."),
+                        "measures": _("{a} measures {b} (enters with {operator}, {share}% of its planned change)."),
+                        "drives": _("{a} drives {b} (enters with {operator}, {share}% of its planned change)."),
+                        "moves": _("{a} moves {b} (enters with {operator}, {share}% of its planned change).")}[e["kind"]]
+        elif e.get("operator"):
+            sentence = {"serves": _("{a} serves {b} (enters with {operator})."), "measures": _("{a} measures {b} (enters with {operator})."),
+                        "drives": _("{a} drives {b} (enters with {operator})."), "moves": _("{a} moves {b} (enters with {operator}).")}[e["kind"]]
+        share = f"{e['share'] * 100:.0f}" if isinstance(e.get("share"), (int, float)) else ""
+        sentences.append(sentence.format(a=name(e["from"]), b=name(e["to"]), operator=e.get("operator"), share=share))
     for r in tree.get("relations", []):
         if r.get("agrees") is False:
-            sentences.append(f"{r['kpi']} = {r['formula']}: its drivers imply {r['implied_text']}, its target is {r['declared_text']}.")
+            sentences.append(_("{kpi} = {formula}: its drivers imply {implied}, its target is {declared}.").format(
+                kpi=r["kpi"], formula=r["formula"], implied=r["implied_text"], declared=r["declared_text"]))
     marked = [n for n in nodes.values() if n["findings"]]
     if marked:
-        sentences.append("With findings: " + "; ".join(f"{n['id']} ({n['findings']})" for n in marked) + ".")
+        sentences.append(_("With findings: {list}.").format(list="; ".join(f"{n['id']} ({n['findings']})" for n in marked)))
     return " ".join(sentences)
 
 
@@ -230,7 +249,7 @@ def goal_tree_svg(tree: dict, ident: str, title: str) -> Markup:
            '<defs><marker id="' + ident + '-arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" '
            'orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="#7c3aed"/></marker></defs>']
     kinds_present = {n["kind"] for n in nodes.values()}
-    for kind, (fill, stroke, label) in NODE_STYLE.items():
+    for kind, (fill, stroke, label) in ((k, (f, s, _(t))) for k, (f, s, t) in NODE_STYLE.items()):
         if kind not in kinds_present:
             continue
         x, w = _COLS[kind]
@@ -277,11 +296,11 @@ def goal_tree_svg(tree: dict, ident: str, title: str) -> Markup:
         marked = n["findings"] > 0
         tip = n["title"] if n["placeholder"] and n["id"] == "none" else f"{n['id']}: {n['title']}"
         if n["source"] == "strategy":
-            tip += " (goal of the plan's strategy)"
+            tip += _(" (goal of the plan's strategy)")
         if marked:
-            tip += f" \u2014 {n['findings']} finding{'s' if n['findings'] != 1 else ''}"
+            tip += " \u2014 " + ngettext("{n} finding", "{n} findings", n["findings"]).format(n=n["findings"])
         if n.get("suppressed"):
-            tip += f", {n['suppressed']} suppressed"
+            tip += _(", {n} suppressed").format(n=n["suppressed"])
         out.append(f'<g class="node {n["kind"]}{" has-findings" if marked else ""}"><title>{_e(tip)}</title>')
         if n["placeholder"]:
             out.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{w}" height="{_NODE_H}" rx="6" fill="#ffffff" '
@@ -299,9 +318,11 @@ def goal_tree_svg(tree: dict, ident: str, title: str) -> Markup:
             out.append(f'<rect x="{_n(x + w - badge - 4)}" y="{_n(y + 4)}" width="{_n(badge)}" height="14" rx="7" '
                        f'fill="{FINDING_COLOUR}"/><text x="{_n(x + w - badge / 2 - 4)}" y="{_n(y + 14.5)}" '
                        f'font-size="10" font-weight="700" fill="#ffffff" text-anchor="middle">{_e(label)}</text>')
-        head = n["id"] + (" \u00b7 strategy" if n["source"] == "strategy" else "")
+        head = n["id"] + (_(" \u00b7 strategy") if n["source"] == "strategy" else "")
         if n["placeholder"]:
-            head = f"missing {n['kind']}" if n["id"] == "none" else f"{n['id']} (missing)"
+            missing = {"goal": _("missing goal"), "objective": _("missing objective"), "kpi": _("missing kpi"),
+                       "initiative": _("missing initiative")}
+            head = missing.get(n["kind"], f"missing {n['kind']}") if n["id"] == "none" else _("{id} (missing)").format(id=n["id"])
         colour = FINDING_COLOUR if n["placeholder"] else "#111827"
         out.append(f'<text x="{_n(x + 7)}" y="{_n(y + 15)}" font-size="10.5" font-weight="700" fill="{colour}">'
                    f'{_e(fit(head, w - 14 - badge - 4, 10.5 * 1.1))}</text>')  # bold runs about 10% wider
@@ -333,6 +354,7 @@ def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS_VI = ("Th1", "Th2", "Th3", "Th4", "Th5", "Th6", "Th7", "Th8", "Th9", "Th10", "Th11", "Th12")
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -369,6 +391,8 @@ def _time_ticks(x0: dt.date, x1: dt.date, most: int = 8) -> list[dt.date]:
 
 def progress_desc(kpi: dict) -> str:
     """The chart in words: what the figures are, the target, the figures to date, attainment and forecast."""
+    if language() != "en":
+        return _progress_desc_translated(kpi)
     parts = []
     unit = f" {kpi['unit']}" if kpi.get("unit") else ""
     chart = kpi.get("chart") or {}
@@ -393,6 +417,53 @@ def progress_desc(kpi: dict) -> str:
         parts.append(f"{kpi['attainment'] * 100:.0f}% of the target attained.")
     if kpi.get("forecast") is not None:
         parts.append(f"Forecast at the due date {kpi['forecast']:,}{unit}.")
+    return " ".join(parts)
+
+
+def _progress_desc_translated(kpi: dict) -> str:
+    """:func:`progress_desc` in the active language, with its numbers and dates."""
+    from kpi_policies.i18n import format_amount, format_date
+
+    def amount(value) -> str:
+        return format_amount(value, kpi.get("unit"))
+
+    parts = []
+    chart = kpi.get("chart") or {}
+    cumulative = chart.get("kind") == "cumulative"
+    if kpi.get("aggregation_text"):
+        parts.append(_("Figures: {what}.").format(what=_(kpi["aggregation_text"])))
+    if kpi.get("baseline"):
+        period = kpi["baseline"].get("period")
+        if cumulative:
+            text = (_("Baseline {value} ({period}), not plotted: it covers a whole period.") if period
+                    else _("Baseline {value}, not plotted: it covers a whole period."))
+        else:
+            text = _("Baseline {value} ({period}).") if period else _("Baseline {value}.")
+        parts.append(text.format(value=amount(kpi["baseline"]["value"]), period=period))
+    if kpi.get("target"):
+        due = kpi["target"].get("due")
+        direction = _(kpi["direction"]) if kpi.get("direction") else _("no direction")
+        parts.append((_("Target {value} due {due} ({direction}).") if due else _("Target {value} ({direction}).")).format(
+            value=amount(kpi["target"]["value"]), due=format_date(due) if due else "", direction=direction))
+    reviews = kpi.get("reviews") or []
+    if reviews:
+        parts.append(ngettext("{n} review from {first} to {last}.", "{n} reviews from {first} to {last}.", len(reviews)).format(
+            n=len(reviews), first=format_date(reviews[0]["date"]), last=format_date(reviews[-1]["date"])))
+    else:
+        parts.append(_("No review with an actual value."))
+    if kpi.get("actual_to_date") is not None:
+        through = format_date(kpi["actual_through"]) if kpi.get("actual_through") else ""
+        if kpi.get("target_to_date") is not None:
+            text = (_("Running total to {date}: {actual} against a target to date of {target}.") if cumulative
+                    else _("Actual to {date}: {actual} against a target to date of {target}."))
+        else:
+            text = _("Running total to {date}: {actual}.") if cumulative else _("Actual to {date}: {actual}.")
+        parts.append(text.format(date=through, actual=amount(kpi["actual_to_date"]),
+                                 target=amount(kpi["target_to_date"]) if kpi.get("target_to_date") is not None else ""))
+    if kpi.get("attainment") is not None:
+        parts.append(_("{share}% of the target attained.").format(share=f"{kpi['attainment'] * 100:.0f}"))
+    if kpi.get("forecast") is not None:
+        parts.append(_("Forecast at the due date {value}.").format(value=amount(kpi["forecast"])))
     return " ".join(parts)
 
 
@@ -435,18 +506,20 @@ def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
     start = _date(window.get("start")) or _date((period or {}).get("start"))
     end = _date((period or {}).get("end"))
     dates = [d for d, _ in actual + planned + forecast] + [d for d in (due, start, end) if d]
+    title = _("{kpi} progress").format(kpi=kpi.get("id") or "")
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="progress" viewBox="0 0 {w} {h}" role="img" '
             f'aria-labelledby="{ident}-t {ident}-d" font-family="{_e(FONT)}">'
-            f'<title id="{ident}-t">{_e((kpi.get("id") or "") + " progress")}</title>'
+            f'<title id="{ident}-t">{_e(title)}</title>'
             f'<desc id="{ident}-d">{_e(progress_desc(kpi))}</desc>')
     values = [v for v in [baseline, target] + [a for _, a in actual + planned + forecast] if v is not None]
     if cumulative and values:
         values.append(0)
     if not values or not dates:
         head = head.replace(f'viewBox="0 0 {w} {h}"', f'viewBox="0 0 {w} 40"', 1)
+        nothing = _("no baseline, target or review to chart")
         return Markup(head + f'<rect x="1" y="1" width="{w - 2}" height="38" rx="6" fill="#f9fafb" stroke="#d1d5db" '
                       f'stroke-dasharray="4 3"/><text x="{w / 2}" y="24" text-anchor="middle" font-size="12" '
-                      f'fill="#4b5563">no baseline, target or review to chart</text></svg>')
+                      f'fill="#4b5563">{_e(nothing)}</text></svg>')
     x0 = min([start] if start else dates)
     x0 = min([x0] + [d for d in dates if d < x0])
     x1 = max(dates)
@@ -469,7 +542,7 @@ def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
     labelled = 0
     for month in _time_ticks(x0, x1):
         x = sx(month)
-        label = _MONTHS[month.month - 1]
+        label = (_MONTHS_VI if language() == "vi" else _MONTHS)[month.month - 1]
         if month.month == 1 or labelled == 0:
             label = f"{label} {month.year}"
         out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top + ph}" y2="{top + ph + 3}" stroke="#9ca3af"/>'
@@ -477,10 +550,11 @@ def progress_svg(kpi: dict, period: dict | None, ident: str) -> Markup:
                    f'{_e(label)}</text>')
         labelled += 1
     if target is not None:
+        label = _("target {value}").format(value=compact(target))
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_n(sy(target))}" y2="{_n(sy(target))}" '
                    f'stroke="#15803d" stroke-dasharray="5 3" stroke-width="1.2"/>'
                    f'<text x="{left + 3}" y="{_n(sy(target) - 4 if sy(target) > top + 12 else sy(target) + 11)}" '
-                   f'font-size="9.5" fill="#166534">target {_e(compact(target))}</text>')
+                   f'font-size="9.5" fill="#166534">{_e(label)}</text>')
     if planned:
         path = " ".join(f"{_n(sx(d))},{_n(sy(v))}" for d, v in planned)
         out.append(f'<polyline points="{path}" fill="none" stroke="#6b7280" stroke-dasharray="1.5 2.5" stroke-width="1.4"/>')
@@ -550,14 +624,16 @@ def compliance_svg(compliance: dict, rules: list[dict], ident: str) -> Markup:
     width = x + 8
     height = top + len(rows) * (cell + 4) + 6
     counts = {o: sum(r["outcomes"].count(o) for r in rows) for o in OUTCOME_STYLE}
-    desc = (f"{len(rows)} file{'s' if len(rows) != 1 else ''} against {len(ids)} rules: "
-            + ", ".join(f"{counts[o]} {OUTCOME_STYLE[o][3]}" for o in OUTCOME_STYLE) + ". "
-            + " ".join(f"{r['file']}: {r['outcomes'].count('fail')} rules fail"
-                       + (", failing: " + ", ".join(i for i, o in zip(ids, r["outcomes"]) if o == "fail") if "fail" in r["outcomes"] else "")
+    desc = (ngettext("{n} file against {rules} rules: ", "{n} files against {rules} rules: ", len(rows)).format(n=len(rows), rules=len(ids))
+            + ", ".join(f"{counts[o]} {_(OUTCOME_STYLE[o][3])}" for o in OUTCOME_STYLE) + ". "
+            + " ".join(_("{file}: {n} rules fail").format(file=r["file"], n=r["outcomes"].count("fail"))
+                       + (_(", failing: {ids}").format(ids=", ".join(i for i, o in zip(ids, r["outcomes"]) if o == "fail"))
+                          if "fail" in r["outcomes"] else "")
                        + "." for r in rows))
+    title = _("Compliance overview: rules against files")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="grid" viewBox="0 0 {_n(width)} {height}" '
            f'width="{_n(width)}" height="{height}" role="img" aria-labelledby="{ident}-t {ident}-d" font-family="{_e(FONT)}">',
-           f'<title id="{ident}-t">Compliance overview: rules against files</title>',
+           f'<title id="{ident}-t">{_e(title)}</title>',
            f'<desc id="{ident}-d">{_e(desc)}</desc>']
     for family, first, last in families:
         x1, x2 = xs[first], xs[last] + cell
@@ -574,7 +650,7 @@ def compliance_svg(compliance: dict, rules: list[dict], ident: str) -> Markup:
                    f'{_e(fit(row["file"], label_w - 12, 10.5))}</text>')
         for i, outcome in enumerate(row["outcomes"]):
             fill, symbol, colour, words = OUTCOME_STYLE[outcome]
-            tip = f"{row['file']} \u00b7 {ids[i]} {names.get(ids[i], '')}: {words}"
+            tip = f"{row['file']} \u00b7 {ids[i]} {names.get(ids[i], '')}: {_(words)}"
             out.append(f'<g><title>{_e(tip)}</title><rect x="{_n(xs[i])}" y="{_n(y)}" width="{cell}" height="{cell}" '
                        f'rx="2.5" fill="{fill}"/><text x="{_n(xs[i] + cell / 2)}" y="{_n(y + cell - 4)}" font-size="10" '
                        f'font-weight="700" text-anchor="middle" fill="{colour}">{symbol}</text></g>')

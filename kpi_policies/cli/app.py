@@ -15,8 +15,9 @@ import sys
 import click
 
 from kpi_policies import __version__
+from kpi_policies.i18n import _, language
 
-from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON, IsoDate, emit as _emit, fail as _fail, guard_outputs, pair_outputs, prepare_run
+from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON, IsoDate, emit as _emit, fail as _fail, guard_outputs, pair_outputs, prepare_run, choose_language, translate_help
 
 
 class LazyGroup(click.Group):
@@ -41,11 +42,14 @@ class LazyGroup(click.Group):
 
             module, attribute = self.LAZY[name].split(":")
             self.add_command(getattr(importlib.import_module(module), attribute), name)
+            translate_help(self.commands[name])  # its help in the run's language, as for the commands loaded before --lang
         return super().get_command(ctx, name)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="kpi-policies")
+@click.option("--lang", type=click.Choice(["en", "vi"]), default=None, expose_value=False, is_eager=True, callback=choose_language,
+              help="Language of messages and reports: en (English) or vi (tiếng Việt). Default: the project configuration's lang, else the locale (LANG), else en.")
 def cli() -> None:
     """Validate KPI plans kept as YAML: schema plus goal-linkage, feasibility,
     measurement, review-cadence and KPI-fit rules, with the exact line and
@@ -184,6 +188,7 @@ def config_command(show, policy_path) -> None:
         f"paths:    {' '.join(settings.paths) if settings.paths else 'plans/ of the repository'}    <- {settings.sources['paths']}",
         f"exclude:  {' '.join(settings.exclude) or '(nothing)'}    <- {settings.sources['exclude']}",
         f"baseline: {settings.baseline or '(none)'}    <- {settings.sources['baseline']}",
+        f"lang:     {language()}    <- {click.get_current_context().find_root().meta.get('kpi_policies.lang_source', 'default')}",
         f"policy packs (applied in this order): {', '.join(policy.sources)}",
         f"policy digest: sha256:{policy.digest}",
         f"plugins: {', '.join(policy.plugins) or '(none)'}",
@@ -244,8 +249,8 @@ def rules_command(fmt, policy_path) -> None:
         if rule.family() != family:
             family = rule.family()
             title = FAMILIES.get(family, (None, f"Plugin rules ({rule.__module__.split('.')[0]})"))[1]
-            click.echo(f"{'' if rule is rules[0] else chr(10)}{family}: {title}")
-        click.echo(f"  {rule.id:<6} {rule.severity.value:<7}  {rule.name:<38}  {rule.summary()}")
+            click.echo(f"{'' if rule is rules[0] else chr(10)}{family}: {_(title)}")
+        click.echo(f"  {rule.id:<6} {rule.severity.value:<7}  {rule.name:<38}  {_(rule.summary())}")
 
 
 @cli.command()

@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from kpi_policies.i18n import N_
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
@@ -205,3 +207,82 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 
 #: Output file extensions that say which format they hold (a mismatch is a usage error, never a silent swap).
 OUTPUT_EXTENSIONS = {".sarif": ("sarif",), ".xml": ("junit",), ".md": ("markdown",), ".json": ("json", "sarif")}
+
+
+def choose_language(ctx: click.Context, _param, cli_lang: str | None) -> str:
+    """``--lang`` callback: activate the language of this run and translate the commands' help.
+
+    ``--lang``, else the configuration's ``lang``, else the locale. Help texts
+    with a translation in the catalog are shown translated (click's own texts
+    follow gettext).
+    """
+    from kpi_policies import i18n
+
+    config_lang, source = None, "--lang"
+    if not cli_lang:
+        from kpi_policies.settings import ConfigError, load_settings
+
+        try:
+            settings = load_settings()
+            config_lang, source = settings.lang, settings.sources.get("lang")
+        except (ConfigError, OSError):
+            pass  # the command reports a broken configuration itself
+        if not config_lang:
+            source = "the environment (KPI_POLICIES_LANG or the locale)" if i18n.from_environment() else "default"
+    previous = i18n.language()
+    lang = i18n.set_language(i18n.resolve(cli_lang, config_lang))
+    root = ctx.find_root()
+    root.meta["kpi_policies.lang_source"] = source
+    root.call_on_close(lambda: i18n.set_language(previous))  # a run inside a longer process leaves its language as it was
+    translate_help(ctx.find_root().command)
+    return lang
+
+
+def translate_help(command: click.Command) -> None:
+    """Show the help texts of ``command`` and its subcommands in the active language (English kept aside)."""
+    from kpi_policies.i18n import _
+
+    for obj in [command, *command.params]:
+        for attr in ("help", "short_help"):
+            original = getattr(obj, f"_kpi_{attr}", getattr(obj, attr, None))
+            if original:
+                setattr(obj, f"_kpi_{attr}", original)
+                setattr(obj, attr, _(original))
+    if getattr(command, "_help_option", None) is not None:  # click caches --help with the text of the language it was made in
+        command._help_option.help = _("Show this message and exit.")
+    for sub in getattr(command, "commands", {}).values():
+        translate_help(sub)
+
+
+#: click's own texts that kpi-policies translates (click looks them up with gettext; see use_catalog_for_click).
+CLICK_TEXTS = (
+    N_("Usage:"), N_("Options"), N_("Commands"), N_("Show this message and exit."), N_("Show the version and exit."),
+    N_("default: {default}"), N_("Error: {message}"), N_("Try '{command} {option}' for help."),
+    N_("Invalid value for {param_hint}: {message}"), N_("Invalid value: {message}"), N_("Missing argument"),
+    N_("Missing option"), N_("Missing command."), N_("No such option {name!r}."), N_("No such command {name!r}."),
+    N_("{value!r} is not one of {choices}."), N_("{value!r} is not {choice}."),
+)
+
+
+def use_catalog_for_click() -> None:
+    """Let click's own texts (``Usage:``, ``Options``...) follow the active language.
+
+    click translates them with the standard library's ``gettext``, whose
+    catalog kpi-policies does not own; its modules' ``_`` is pointed at
+    :func:`kpi_policies.i18n._` instead, which returns the text itself in
+    English (so English help is unchanged).
+    """
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.types
+
+    from kpi_policies.i18n import _
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.types):
+        if callable(getattr(module, "_", None)):
+            module._ = _
+
+
+use_catalog_for_click()

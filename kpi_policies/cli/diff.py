@@ -11,6 +11,7 @@ import os
 import click
 
 from kpi_policies import changes as ch
+from kpi_policies.i18n import _
 from kpi_policies.cli.common import EXIT_FINDINGS, EXIT_OK, IsoDate, emit, fail
 
 SCHEMA_ID = "urn:kpi-policies:v1:Diff"
@@ -73,9 +74,10 @@ def removed_plans(engine, paths, result) -> list:
             continue
         path = os.path.relpath(os.path.join(versions.root, old.path))
         removed = FileResult(path=path, kind="KpiPlan", doc_id=doc_id)
-        engine.checker.add(removed, "CH005", f"plan {doc_id} ({period.start} to {period.end}) is in force but was deleted since "
-                                             f"{versions.describe()}; restore it, or waive this with a policy suppression for "
-                                             f"plan {doc_id} giving the reason and who approved the deletion", Location())
+        engine.checker.add(removed, "CH005", _("plan {plan} ({start} to {end}) is in force but was deleted since {base}; restore it, "
+                                               "or waive this with a policy suppression for plan {plan} giving the reason and who "
+                                               "approved the deletion").format(plan=doc_id, start=period.start, end=period.end,
+                                                                               base=versions.describe()), Location())
         removed.rules_evaluated.append("CH005")
         out.append(removed)
     return out + apply_policy(engine.checker, out, engine.ignore_suppressions)

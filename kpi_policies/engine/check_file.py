@@ -16,6 +16,7 @@ from typing import Any
 
 from kpi_policies import models, suppressions
 from kpi_policies.engine.resolve_policy import ResolvedPolicy
+from kpi_policies.i18n import _
 from kpi_policies.index import Index
 from kpi_policies.load import Document, LoadProblem, load_bytes, read_bytes
 from kpi_policies.result import FileResult, Finding, Location
@@ -120,7 +121,7 @@ class FileChecker:
             self._load(checked)
         except Exception as exc:  # a defect of ours must not hide the other files
             checked.model = None
-            self.add(result, "S001", f"this file could not be checked: {type(exc).__name__}: {exc}", Location())
+            self.add(result, "S001", _("this file could not be checked: {error}").format(error=f"{type(exc).__name__}: {exc}"), Location())
         return checked
 
     def _load(self, checked: Checked) -> None:
@@ -144,7 +145,7 @@ class FileChecker:
             try:
                 checked.model = models.build(kind, prune(data, errors), pruned=bool(errors))
             except models.ModelBuildError as exc:
-                self.add(result, "S001", f"the document could not be read into the {kind} model: {exc}", Location())
+                self.add(result, "S001", _("the document could not be read into the {kind} model: {error}").format(kind=kind, error=exc), Location())
 
     def judge(self, checked: Checked, index: Index) -> None:
         """Run every enabled rule that applies to this file's kind."""
@@ -164,8 +165,8 @@ class FileChecker:
             try:
                 violations = list(rule_cls().check(ctx, self.resolved.params(rule_cls, view.params)))
             except Exception as exc:  # a broken rule never takes the run down
-                self.add(result, rule_cls.id, f"rule {rule_cls.id} crashed on this file and judged nothing: "
-                                              f"{type(exc).__name__}: {exc}", Location())
+                self.add(result, rule_cls.id, _("rule {rule} crashed on this file and judged nothing: {error}").format(
+                    rule=rule_cls.id, error=f"{type(exc).__name__}: {exc}"), Location())
                 continue
             for v in violations:
                 if v.missing and _said_by_schema(tuple(v.missing), checked.rejected):

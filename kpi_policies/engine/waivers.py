@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kpi_policies import suppressions
 from kpi_policies.engine.check_file import FileChecker
+from kpi_policies.i18n import _
 from kpi_policies.result import FileResult, Location
 
 
@@ -22,8 +23,8 @@ def apply_inline(checker: FileChecker, result: FileResult, waivers: list, ignore
         if w.problem:
             checker.add(result, w.problem[0], w.problem[1], Location((), w.line, w.column))
         elif not w.used and not ignore:
-            checker.add(result, "SU003", f"suppression of {', '.join(w.rule_ids)} suppresses nothing on line "
-                                         f"{min(w.lines)}; remove it", Location((), w.line, w.column))
+            checker.add(result, "SU003", _("suppression of {rules} suppresses nothing on line {line}; remove it").format(
+                rules=", ".join(w.rule_ids), line=min(w.lines)), Location((), w.line, w.column))
 
 
 def apply_policy(checker: FileChecker, results: list[FileResult], ignore: bool) -> list[FileResult]:
@@ -49,7 +50,8 @@ def apply_policy(checker: FileChecker, results: list[FileResult], ignore: bool) 
         if w.plan_id not in checked:
             continue  # its plan is not part of this run (e.g. pre-commit on other files)
         problem = w.problem or (None if w.used or ignore else
-                                ("SU003", f"policy suppression of {', '.join(w.rule_ids)} for plan {w.plan_id} suppresses nothing; remove it"))
+                                ("SU003", _("policy suppression of {rules} for plan {plan} suppresses nothing; remove it").format(
+                                    rules=", ".join(w.rule_ids), plan=w.plan_id)))
         if problem:
             holder = out.setdefault(w.file, FileResult(path=w.file, kind="Policy"))
             checker.add(holder, problem[0], problem[1], Location((), w.line, w.column))

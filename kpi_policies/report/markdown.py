@@ -18,11 +18,12 @@ import re
 from collections import Counter
 
 from kpi_policies.paths import repo_relative, uri_of, workspace_root
+from kpi_policies.i18n import N_, _, format_date
 from kpi_policies.result import RunResult, Severity
 
 #: Size cap of the summary in UTF-8 bytes (GitHub's limit is 1 MiB per step).
 MAX_BYTES = 512 * 1024
-ICONS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
+ICONS = {Severity.ERROR: N_("error"), Severity.WARNING: N_("warning"), Severity.INFO: N_("info")}
 
 
 def _cell(text: str) -> str:
@@ -51,37 +52,39 @@ def render(result: RunResult, **options) -> str:
     """The Markdown text."""
     root = options.get("root") or workspace_root()
     counts = {s: result.count(s) for s in Severity}
-    verdict = "failed" if counts[Severity.ERROR] else "passed"
+    verdict = _("failed") if counts[Severity.ERROR] else _("passed")
+    as_of = format_date(result.as_of)
     out = [f"## kpi-policies: {verdict}", "",
-           f"{len(result.files)} file(s) checked as of {result.as_of}: "
-           f"**{counts[Severity.ERROR]} error(s)**, {counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} info.", ""]
+           _("{files} file(s) checked as of {as_of}: **{errors} error(s)**, {warnings} warning(s), {infos} info.").format(
+               files=len(result.files), as_of=as_of, errors=counts[Severity.ERROR], warnings=counts[Severity.WARNING],
+               infos=counts[Severity.INFO]), ""]
     if result.suppressed:
-        out += [f"{result.suppressed} finding(s) suppressed with a reason (listed in the JSON and SARIF reports).", ""]
+        out += [_("{n} finding(s) suppressed with a reason (listed in the JSON and SARIF reports).").format(n=result.suppressed), ""]
     by_rule = Counter((f.rule_id, f.rule_name, f.severity) for f in result.active)
     if by_rule:
-        out += ["| rule | name | severity | findings |", "|---|---|---|---:|"]
+        out += [_("| rule | name | severity | findings |"), "|---|---|---|---:|"]
         for (rule_id, name, severity), n in sorted(by_rule.items(), key=lambda kv: (-kv[0][2].rank, kv[0][0])):
-            out.append(f"| `{rule_id}` | {_cell(name)} | {ICONS[severity]} | {n} |")
+            out.append(f"| `{rule_id}` | {_cell(name)} | {_(ICONS[severity])} | {n} |")
         out.append("")
     clean = [fr for fr in result.files if not fr.active]
     passed = []
     if clean:
-        passed = [f"{len(clean)} file(s) passed every rule: " + ", ".join(_code(repo_relative(fr.path, root)) for fr in clean[:50])
+        passed = [_("{n} file(s) passed every rule: ").format(n=len(clean)) + ", ".join(_code(repo_relative(fr.path, root)) for fr in clean[:50])
                   + (" ..." if len(clean) > 50 else ""), ""]
     budget = Budget(MAX_BYTES - _size(out) - _size(passed) - 400)
     for fr in result.files:
         if not fr.active:
             continue
         title = _code(repo_relative(fr.path, root)) + (f" ({_cell(fr.doc_id)})" if fr.doc_id else "")
-        head = [f"### {title}", "", "| line | rule | severity | message |", "|---:|---|---|---|"]
-        rows = [f"| [{f.line}:{f.column}]({_link(f.file, f.line, root)}) | `{f.rule_id}` | {ICONS[f.severity]} | {_cell(f.message)} |"
+        head = [f"### {title}", "", _("| line | rule | severity | message |"), "|---:|---|---|---|"]
+        rows = [f"| [{f.line}:{f.column}]({_link(f.file, f.line, root)}) | `{f.rule_id}` | {_(ICONS[f.severity])} | {_cell(f.message)} |"
                 for f in fr.active]
         out += budget.take(head, rows)
     out += passed
     if budget.left_out:
-        out += [f"**{budget.left_out} finding(s) in {budget.files_left_out} file(s) are not listed here** to keep this "
-                f"summary under GitHub's size limit; every finding is in the SARIF and JSON reports "
-                f"(`kpi-policies check --format json`).", ""]
+        out += [_("**{n} finding(s) in {files} file(s) are not listed here** to keep this summary under GitHub's size limit; "
+                  "every finding is in the SARIF and JSON reports (`kpi-policies check --format json`).").format(
+                    n=budget.left_out, files=budget.files_left_out), ""]
     return "\n".join(out)
 
 

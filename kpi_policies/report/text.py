@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from kpi_policies.i18n import _, format_date, language, ngettext
 from kpi_policies.result import RunResult, Severity
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -30,8 +31,15 @@ def render(result: RunResult, **_options) -> str:
     counts = {s: result.count(s) for s in Severity}
     files = len(result.files)
     clean = sum(1 for fr in result.files if not fr.active)
-    parts = [f"{counts[s]} {s.value}{'' if counts[s] == 1 else 's'}" for s in Severity]
-    summary = (f"{files} file{'' if files == 1 else 's'} checked as of {result.as_of}: "
-               f"{', '.join(parts)}; {clean} file{'' if clean == 1 else 's'} clean"
-               + (f"; {result.suppressed} suppressed" if result.suppressed else ""))
+    if language() == "en":
+        parts = [f"{counts[s]} {s.value}{'' if counts[s] == 1 else 's'}" for s in Severity]
+    else:
+        parts = [ngettext("{n} error", "{n} errors", counts[Severity.ERROR]).format(n=counts[Severity.ERROR]),
+                 ngettext("{n} warning", "{n} warnings", counts[Severity.WARNING]).format(n=counts[Severity.WARNING]),
+                 _("{n} info").format(n=counts[Severity.INFO])]
+    as_of = format_date(result.as_of)
+    summary = (ngettext("{n} file checked as of {as_of}: {counts}; ", "{n} files checked as of {as_of}: {counts}; ", files).format(
+                   n=files, as_of=as_of, counts=", ".join(parts))
+               + ngettext("{n} file clean", "{n} files clean", clean).format(n=clean)
+               + (_("; {n} suppressed").format(n=result.suppressed) if result.suppressed else ""))
     return "\n\n".join(blocks + [summary]) + "\n"

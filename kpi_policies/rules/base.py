@@ -258,4 +258,6 @@ def is_blank(value: object) -> bool:
 
 def kpi_label(kpi: "Kpi") -> str:
     """``KPI-REVENUE`` or, without an id, ``the KPI at kpis[3]``."""
-    return kpi.id or f"the KPI at kpis[{kpi.path[-1]}]"
+    from kpi_policies.i18n import _
+
+    return kpi.id or _("the KPI at kpis[{index}]").format(index=kpi.path[-1])

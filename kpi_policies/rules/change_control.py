@@ -16,6 +16,7 @@ they are compared with is the reference plan itself.
 from __future__ import annotations
 
 from kpi_policies import changes as ch
+from kpi_policies.i18n import _
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, LoadRule, Rule, Violation, is_blank
 
@@ -49,16 +50,19 @@ def _record(ctx: Context, change: ch.Change) -> tuple[object | None, str]:
     for i, entry in enumerate(getattr(plan, "revisions", []) or []):
         if not wanted & set(entry.covers):
             continue
-        when = f"the change-log entry of {entry.date}"
         if i < base_entries:
-            why = f"{when} was already there in {ctx.base.label} and records an earlier change"
+            why = _("the change-log entry of {date} was already there in {base} and records an earlier change").format(
+                date=entry.date, base=ctx.base.label)
         elif is_blank(entry.approved_by):
-            why = f"{when} names no approver"
+            why = _("the change-log entry of {date} names no approver").format(date=entry.date)
         elif entry.approved_by in owners:
-            who = "the KPI's owner" if entry.approved_by == change.owner else "the plan's owner"
-            why = f"{when} is approved by {entry.approved_by}, {who}; someone else must approve it"
+            why = (_("the change-log entry of {date} is approved by {who}, the KPI's owner; someone else must approve it")
+                   if entry.approved_by == change.owner else
+                   _("the change-log entry of {date} is approved by {who}, the plan's owner; someone else must approve it")).format(
+                date=entry.date, who=entry.approved_by)
         elif day is not None and entry.date is not None and entry.date < day:
-            why = f"{when} is older than the change (made after {day}), so it cannot have approved it"
+            why = _("the change-log entry of {date} is older than the change (made after {day}), so it cannot have approved it").format(
+                date=entry.date, day=day)
         else:
             return entry, ""
     return None, why
@@ -72,11 +76,13 @@ def _violations(ctx: Context, classes: tuple[str, ...], severity_word: str):
         if entry is not None:
             continue
         ident = change.object_id or ctx.plan.metadata.id
-        owners = ", ".join(sorted(_owners(ctx, change))) or "the owner"
-        hint = why + "; " if why else "no change-log entry records it; "
-        yield Violation(change.path, f"{severity_word} change since {ctx.base.label}: {change.message}; {hint}"
-                                     f"add to `revisions:` an entry with date, covers: [{ident}], reason and "
-                                     f"approved_by (someone other than {owners})")
+        owners = ", ".join(sorted(_owners(ctx, change))) or _("the owner")
+        hint = why + "; " if why else _("no change-log entry records it; ")
+        text = (_("breaking change since {base}: {change}; {hint}add to `revisions:` an entry with date, covers: [{ident}], "
+                  "reason and approved_by (someone other than {owners})") if severity_word == "breaking" else
+                _("dangerous change since {base}: {change}; {hint}add to `revisions:` an entry with date, covers: [{ident}], "
+                  "reason and approved_by (someone other than {owners})"))
+        yield Violation(change.path, text.format(base=ctx.base.label, change=change.message, hint=hint, ident=ident, owners=owners))
 
 
 class UnrecordedBreakingChange(Rule):
@@ -161,8 +167,8 @@ class ChangeLogRewritten(Rule):
     def check(self, ctx: Context, params):
         for change in _changes(ctx):
             if change.kind in _LOG_KINDS:
-                yield Violation(change.path, f"{change.message} since {ctx.base.label}; the change log only grows: "
-                                             f"restore the entry and add a new one for the correction")
+                yield Violation(change.path, _("{change} since {base}; the change log only grows: restore the entry and add a new "
+                                               "one for the correction").format(change=change.message, base=ctx.base.label))
 
 
 class UnrecordedDangerousChange(Rule):
@@ -244,12 +250,12 @@ class MissingApproval(Rule):
             return
         approval = getattr(plan, "approval", None)
         if approval is None:
-            yield Violation(("metadata",), f"plan {plan.metadata.id} is in force ({period.start} to {period.end}) "
-                                           f"but records no approval; add `approval: {{approved_by: ..., approved_on: YYYY-MM-DD, "
-                                           f"reference: ...}}`", on_key=True)
+            yield Violation(("metadata",), _("plan {plan} is in force ({start} to {end}) but records no approval; add "
+                                             "`approval: {{approved_by: ..., approved_on: YYYY-MM-DD, reference: ...}}`").format(
+                                                 plan=plan.metadata.id, start=period.start, end=period.end), on_key=True)
         elif not is_blank(approval.approved_by) and approval.approved_by == plan.metadata.owner:
-            yield Violation(("approval", "approved_by"), f"plan {plan.metadata.id} is approved by its own owner "
-                                                         f"{approval.approved_by}; someone else must approve it")
+            yield Violation(("approval", "approved_by"), _("plan {plan} is approved by its own owner {owner}; someone else must "
+                                                           "approve it").format(plan=plan.metadata.id, owner=approval.approved_by))
 
 
 class PlanRemoved(LoadRule):

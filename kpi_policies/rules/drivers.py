@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kpi_policies import formula as fx
 from kpi_policies import relations as rel
+from kpi_policies.i18n import _, ngettext
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation
 
@@ -224,13 +225,15 @@ def _identity(ctx: Context, which: str, tolerance: float):
         try:
             implied = rel.implied(applied, which, catalog)
         except fx.Undefined as exc:
-            yield Violation(where, f"the {which} of KPI {parent.id} cannot be checked against {applied.shown()}: "
-                                   f"{_zero_reason(exc.reason, applied, which)}")
+            text = (_("the baseline of KPI {kpi} cannot be checked against {relation}: {reason}") if which == "baseline" else
+                    _("the target of KPI {kpi} cannot be checked against {relation}: {reason}"))
+            yield Violation(where, text.format(kpi=parent.id, relation=applied.shown(), reason=_zero_reason(exc.reason, applied, which)))
             continue
         if declared == 0:
             if implied != 0:
-                yield Violation(where, f"KPI {parent.id} has a {which} of 0, but its drivers' {which}s imply "
-                                       f"{rel.amount(implied, parent, catalog)} ({applied.shown()})")
+                text = (_("KPI {kpi} has a baseline of 0, but its drivers' baselines imply {implied} ({relation})") if which == "baseline" else
+                        _("KPI {kpi} has a target of 0, but its drivers' targets imply {implied} ({relation})"))
+                yield Violation(where, text.format(kpi=parent.id, implied=rel.amount(implied, parent, catalog), relation=applied.shown()))
             continue
         gap = _pct(implied, declared)
         if which == "target":
@@ -243,20 +246,26 @@ def _identity(ctx: Context, which: str, tolerance: float):
         elif gap <= tolerance:
             continue
         shown_implied, shown_declared = rel.two_amounts(implied, declared, parent, catalog)
-        side = "short of" if implied < declared else "above"
+        short = implied < declared
         if which == "baseline":
-            yield Violation(where, f"KPI {parent.id} = {applied.shown()}, but its drivers' baselines give {shown_implied}, "
-                                   f"{gap:.1f}% {side} its baseline of {shown_declared} (more than the {tolerance:g}% allowed): "
-                                   f"baselines copied from different tools or periods do not add up")
+            text = (_("KPI {kpi} = {relation}, but its drivers' baselines give {implied}, {gap}% short of its baseline of {declared} "
+                      "(more than the {tolerance}% allowed): baselines copied from different tools or periods do not add up") if short else
+                    _("KPI {kpi} = {relation}, but its drivers' baselines give {implied}, {gap}% above its baseline of {declared} "
+                      "(more than the {tolerance}% allowed): baselines copied from different tools or periods do not add up"))
+            yield Violation(where, text.format(kpi=parent.id, relation=applied.shown(), implied=shown_implied, gap=f"{gap:.1f}",
+                                               declared=shown_declared, tolerance=f"{tolerance:g}"))
         else:
-            yield Violation(where, f"KPI {parent.id} = {applied.shown()}: its drivers' targets imply {shown_implied}, "
-                                   f"{gap:.1f}% {side} the {shown_declared} target{_fixes(applied, catalog)}")
+            text = (_("KPI {kpi} = {relation}: its drivers' targets imply {implied}, {gap}% short of the {declared} target{fixes}") if short else
+                    _("KPI {kpi} = {relation}: its drivers' targets imply {implied}, {gap}% above the {declared} target{fixes}"))
+            yield Violation(where, text.format(kpi=parent.id, relation=applied.shown(), implied=shown_implied, gap=f"{gap:.1f}",
+                                               declared=shown_declared, fixes=_fixes(applied, catalog)))
 
 
 def _zero_reason(reason: str, applied: rel.Applied, which: str) -> str:
     for kpi_id in applied.members:
         if reason.startswith(f"{kpi_id} is 0"):
-            return f"KPI {kpi_id} has a {which} of 0, and nothing can be divided by 0; check that {which}"
+            return (_("KPI {kpi} has a baseline of 0, and nothing can be divided by 0; check that baseline") if which == "baseline" else
+                    _("KPI {kpi} has a target of 0, and nothing can be divided by 0; check that target")).format(kpi=kpi_id)
     return reason
 
 
@@ -274,15 +283,22 @@ def _fixes(applied: rel.Applied, catalog) -> str:
                 figure = f"{rel.amount(needed, kpi, catalog, digits=2)} ({change:+.1f}%)"
             else:
                 figure = f"{change:+.1f}%"
-            suffix = " over its baseline" if not parts else ""
+            suffix = _(" over its baseline") if not parts else ""
         else:
             figure, suffix = rel.amount(needed, kpi, catalog), ""
-        what = f"the {applied.label(kpi.id)} target" if applied.label(kpi.id) != kpi.id else f"the target of {kpi.id}"
-        parts.append(f"{verb + ' ' if verb != last_verb else ''}{what} to {figure}{suffix}")
+        what = (_("the {label} target").format(label=applied.label(kpi.id)) if applied.label(kpi.id) != kpi.id
+                else _("the target of {kpi}").format(kpi=kpi.id))
+        if verb == last_verb:
+            part = _("{what} to {figure}")
+        elif verb == "raise":
+            part = _("raise {what} to {figure}")
+        else:
+            part = _("lower {what} to {figure}")
+        parts.append(part.format(what=what, figure=figure) + suffix)
         last_verb = verb
         if len(parts) == 3:
             break
-    return ": " + ", or ".join(parts) if parts else ""
+    return ": " + _(", or ").join(parts) if parts else ""
 
 
 class ActualsIdentity(Rule):
@@ -353,15 +369,17 @@ class ActualsIdentity(Rule):
             if bad:
                 entry, implied = bad[0]
                 shown_implied, shown_actual = rel.two_amounts(implied, entry.actual, parent, catalog)
-                more = f" (and on {len(bad) - 1} more review date{'s' if len(bad) > 2 else ''})" if len(bad) > 1 else ""
+                more = (ngettext(" (and on {n} more review date)", " (and on {n} more review dates)", len(bad) - 1).format(n=len(bad) - 1)
+                        if len(bad) > 1 else "")
                 yield Violation(entry.path + ("actual",),
-                                f"on {entry.date.isoformat()} KPI {parent.id} logged {shown_actual}, but its drivers' actuals give "
-                                f"{shown_implied} ({applied.shown()}), {_apart(implied, entry.actual)}{more}: "
-                                f"check that both come from the same report and period")
+                                _("on {date} KPI {kpi} logged {actual}, but its drivers' actuals give {implied} ({relation}), "
+                                  "{apart}{more}: check that both come from the same report and period").format(
+                                    date=entry.date.isoformat(), kpi=parent.id, actual=shown_actual, implied=shown_implied,
+                                    relation=applied.shown(), apart=_apart(implied, entry.actual), more=more))
 
 
 def _apart(a: float, b: float) -> str:
-    return f"{_pct(a, b):.1f}% apart" if b else "against a logged 0"
+    return _("{pct}% apart").format(pct=f"{_pct(a, b):.1f}") if b else _("against a logged 0")
 
 
 def _actuals(kpi) -> dict:
@@ -423,11 +441,13 @@ class DirectionContradiction(Rule):
             if against and not any(e == want for e in effects.values()):
                 for kpi_id in against:
                     kpi = applied.members[kpi_id]
-                    pull = "down" if want > 0 else "up"
-                    yield Violation(kpi.path + ("direction",),
-                                    f"KPI {kpi_id} is set to {kpi.direction}, which pulls KPI {parent.id} {pull} "
-                                    f"({parent.id} = {applied.shown()}), while {parent.id} is set to {parent.direction} "
-                                    f"and no other driver makes up for it: change one of the two directions")
+                    text = (_("KPI {kpi} is set to {direction}, which pulls KPI {parent} down ({parent} = {relation}), while {parent} "
+                              "is set to {parent_direction} and no other driver makes up for it: change one of the two directions")
+                            if want > 0 else
+                            _("KPI {kpi} is set to {direction}, which pulls KPI {parent} up ({parent} = {relation}), while {parent} "
+                              "is set to {parent_direction} and no other driver makes up for it: change one of the two directions"))
+                    yield Violation(kpi.path + ("direction",), text.format(kpi=kpi_id, direction=kpi.direction, parent=parent.id,
+                                                                           relation=applied.shown(), parent_direction=parent.direction))
 
 
 class UnitAlgebra(Rule):
@@ -481,9 +501,10 @@ class UnitAlgebra(Rule):
                     if key not in ("score", "days"):
                         currencies.setdefault(key, kpi.id)
             if len(currencies) > 1:
-                listed = ", ".join(f"{who} in {cur}" for cur, who in currencies.items())
-                yield Violation(parent.path + ("unit",), f"KPI {parent.id} = {applied.shown()} mixes currencies ({listed}): "
-                                                         f"use one currency along the tree, or convert at a stated rate in a KPI of its own",
+                listed = ", ".join(_("{kpi} in {currency}").format(kpi=who, currency=cur) for cur, who in currencies.items())
+                yield Violation(parent.path + ("unit",), _("KPI {kpi} = {relation} mixes currencies ({listed}): use one currency along "
+                                                           "the tree, or convert at a stated rate in a KPI of its own").format(
+                                                               kpi=parent.id, relation=applied.shown(), listed=listed),
                                 missing=parent.path + ("unit",))
                 continue
             if mine is None or any(d is None for d in dims.values()):
@@ -491,12 +512,13 @@ class UnitAlgebra(Rule):
             try:
                 result = fx.units(applied.tree, dims)
             except fx.Undefined as exc:
-                yield Violation(applied.path, f"KPI {parent.id} = {applied.shown()} cannot be worked out: {exc.reason}")
+                yield Violation(applied.path, _("KPI {kpi} = {relation} cannot be worked out: {reason}").format(
+                    kpi=parent.id, relation=applied.shown(), reason=exc.reason))
                 continue
             if result != mine:
                 yield Violation(parent.path + ("unit",),
-                                f"{applied.shown()} gives {fx.show_unit(result)}, but KPI {parent.id} is in {parent.unit}: "
-                                f"fix the unit of {parent.id} or of its drivers")
+                                _("{relation} gives {unit}, but KPI {kpi} is in {kpi_unit}: fix the unit of {kpi} or of its drivers").format(
+                                    relation=applied.shown(), unit=fx.show_unit(result), kpi=parent.id, kpi_unit=parent.unit))
 
 
 class IncompleteRelation(Rule):
@@ -541,9 +563,10 @@ class IncompleteRelation(Rule):
             names = [rel.metric_label(m) for m in partial.missing]
             covered = ", ".join(f"{rel.metric_label(k.metric)} ({k.id})" for k in partial.covered)
             yield Violation(partial.kpi.path + ("drivers",),
-                            f"{rel.relation_text(partial.relation)}, and the drivers of KPI {partial.kpi.id} measure {covered} "
-                            f"but not {' nor '.join(names)}: add a driver KPI for {' and '.join(names)}, "
-                            f"or write the relation in `formula:`")
+                            _("{relation}, and the drivers of KPI {kpi} measure {covered} but not {missing}: add a driver KPI for "
+                              "{needed}, or write the relation in `formula:`").format(
+                                relation=rel.relation_text(partial.relation), kpi=partial.kpi.id, covered=covered,
+                                missing=_(" nor ").join(names), needed=_(" and ").join(names)))
 
 
 class OutcomeWithoutDrivers(Rule):
@@ -594,9 +617,9 @@ class OutcomeWithoutDrivers(Rule):
             if goal is None or goal.type not in ("sales_growth", "cost_efficiency"):
                 continue
             parts = [rel.relation_text(r) for r in rel.relations(ctx.catalog, ctx.policy) if r.metric == kpi.metric][:1]
-            hint = f" (e.g. {parts[0]})" if parts else ""
-            yield Violation(kpi.path, f"KPI {kpi.id} is an outcome of goal {goal.id} but has no driver: name the leading KPIs "
-                                      f"that move it in `drivers:`{hint}", missing=kpi.path + ("drivers",))
+            hint = _(" (e.g. {example})").format(example=parts[0]) if parts else ""
+            yield Violation(kpi.path, _("KPI {kpi} is an outcome of goal {goal} but has no driver: name the leading KPIs "
+                                        "that move it in `drivers:`").format(kpi=kpi.id, goal=goal.id) + hint, missing=kpi.path + ("drivers",))
 
 
 class PeriodOutsideStrategy(Rule):
@@ -636,8 +659,10 @@ class PeriodOutsideStrategy(Rule):
             return
         if mine.start < theirs.start or mine.end > theirs.end:
             yield Violation(ctx.plan.metadata.path + ("period",),
-                            f"the plan runs {mine.start.isoformat()} to {mine.end.isoformat()}, outside the period of strategy "
-                            f"{entry.id} ({theirs.start.isoformat()} to {theirs.end.isoformat()}): plan within the strategy's period")
+                            _("the plan runs {start} to {end}, outside the period of strategy {strategy} ({strategy_start} to "
+                              "{strategy_end}): plan within the strategy's period").format(
+                                start=mine.start.isoformat(), end=mine.end.isoformat(), strategy=entry.id,
+                                strategy_start=theirs.start.isoformat(), strategy_end=theirs.end.isoformat()))
 
 
 class StrategyRollUp(Rule):
@@ -701,7 +726,8 @@ class StrategyRollUp(Rule):
                 continue
             message = rollup_message(goal.id, _measure(goal.measure), [p for p in plans if p], ctx.catalog, params.tolerance_percent)
             if message:
-                yield Violation(kpi.path + ("contributes_to",), f"{message} (strategy {entry.id}, {_shown_path(entry.file)})")
+                yield Violation(kpi.path + ("contributes_to",), _("{message} (strategy {strategy}, {file})").format(
+                    message=message, strategy=entry.id, file=_shown_path(entry.file)))
 
     @classmethod
     def check_run(cls, documents, params: RollUpParams):
@@ -826,11 +852,13 @@ def roll_up(goal_id: str, measure: dict, plans: list[dict], catalog) -> dict:
                 continue
             value = c.get("target")
             if c.get("metric") and metric_id and c["metric"] != metric_id:
-                problem = f"KPI {c['kpi']} of plan {plan['id']} measures {c['metric']}, not {metric_id}"
+                problem = _("KPI {kpi} of plan {plan} measures {metric}, not {goal_metric}").format(
+                    kpi=c["kpi"], plan=plan["id"], metric=c["metric"], goal_metric=metric_id)
             elif unit and c.get("unit") and c["unit"].strip().lower() != unit:
-                problem = f"KPI {c['kpi']} of plan {plan['id']} is in {c['unit']}, the goal's measure in {measure.get('unit')}"
+                problem = _("KPI {kpi} of plan {plan} is in {unit}, the goal's measure in {goal_unit}").format(
+                    kpi=c["kpi"], plan=plan["id"], unit=c["unit"], goal_unit=measure.get("unit"))
             elif value is None:
-                problem = f"KPI {c['kpi']} of plan {plan['id']} has no target"
+                problem = _("KPI {kpi} of plan {plan} has no target").format(kpi=c["kpi"], plan=plan["id"])
             if problem:
                 break
             weight = 1.0
@@ -838,8 +866,8 @@ def roll_up(goal_id: str, measure: dict, plans: list[dict], catalog) -> dict:
                 base = _denominator(metric_id, catalog)
                 weight = plan.get("targets", {}).get(base) if base else None
                 if weight is None:
-                    problem = (f"plan {plan['id']} has no KPI for the base its {metric_id} is weighted by "
-                               f"({base or 'none known in the catalog'})")
+                    problem = _("plan {plan} has no KPI for the base its {metric} is weighted by ({base})").format(
+                        plan=plan["id"], metric=metric_id, base=base or _("none known in the catalog"))
                     break
             parts.append((plan["id"], c["kpi"], value, weight))
         if problem:
@@ -850,7 +878,7 @@ def roll_up(goal_id: str, measure: dict, plans: list[dict], catalog) -> dict:
             weights = sum(p[3] for p in parts)
             total = sum(p[2] * p[3] for p in parts) / weights if weights else None
             if total is None:
-                problem = "the plans' bases add up to 0"
+                problem = _("the plans' bases add up to 0")
         else:
             total = sum(p[2] for p in parts)
     return {"parts": parts, "total": total, "problem": problem, "rate": rate}
@@ -870,14 +898,17 @@ def rollup_message(goal_id: str, measure: dict, plans: list[dict], catalog, tole
     unit_kpi = _MeasureUnit(measure)
     result = roll_up(goal_id, measure, plans, catalog)
     target = measure["target"]
-    what = f"strategy goal {goal_id} aims at {rel.amount(target, unit_kpi, catalog)} of {measure.get('metric')}" + \
-           (f" by {measure['due']}" if measure.get("due") else "")
+    what = (_("strategy goal {goal} aims at {target} of {metric} by {due}") if measure.get("due") else
+            _("strategy goal {goal} aims at {target} of {metric}")).format(
+        goal=goal_id, target=rel.amount(target, unit_kpi, catalog), metric=measure.get("metric"), due=measure.get("due"))
     if result["problem"]:
-        return f"{what}, but the plans cannot be rolled up: {result['problem']}"
+        return _("{what}, but the plans cannot be rolled up: {problem}").format(what=what, problem=result["problem"])
     if not result["parts"]:
         served = sorted({p["id"] for p in plans if p.get("id")})
-        among = f" of the plans serving it ({', '.join(served)})" if served else ""
-        return f"{what}, but no KPI{among} declares `contributes_to: {goal_id}`: nobody's targets add up to it"
+        if served:
+            return _("{what}, but no KPI of the plans serving it ({plans}) declares `contributes_to: {goal}`: nobody's targets "
+                     "add up to it").format(what=what, plans=", ".join(served), goal=goal_id)
+        return _("{what}, but no KPI declares `contributes_to: {goal}`: nobody's targets add up to it").format(what=what, goal=goal_id)
     total = result["total"]
     metric = catalog.get(measure.get("metric"))
     lower_better = metric is not None and metric.better == "lower"
@@ -888,17 +919,19 @@ def rollup_message(goal_id: str, measure: dict, plans: list[dict], catalog, tole
     if not short:
         return None
     if result["rate"]:
-        listed = ", ".join(f"{pid} {rel.amount(v, unit_kpi, catalog)} on a base of {w:,.0f}" for pid, _, v, w in result["parts"])
-        how = "weighted by their base"
+        listed = ", ".join(_("{plan} {target} on a base of {base}").format(plan=pid, target=rel.amount(v, unit_kpi, catalog), base=f"{w:,.0f}")
+                           for pid, _kpi, v, w in result["parts"])
+        how = _("weighted by their base")
     else:
         listed = ", ".join(f"{pid} {rel.amount(v, unit_kpi, catalog, unit=False)} ({v / total * 100:.0f}%)" if total else pid
-                           for pid, _, v, _ in result["parts"])
-        how = "added up"
-    side = "above" if lower_better else "short of"
+                           for pid, _kpi, v, _weight in result["parts"])
+        how = _("added up")
     shown_total, shown_target = rel.two_amounts(total, target, unit_kpi, catalog)
     missing = rel.amount(abs(total - target), unit_kpi, catalog, unit=False)
-    return (f"{what}, but the contributing plans' targets, {how}, reach {shown_total}, {missing} ({abs(gap):.1f}%) {side} "
-            f"{shown_target}: {listed}")
+    text = (_("{what}, but the contributing plans' targets, {how}, reach {total}, {missing} ({gap}%) above {target}: {listed}")
+            if lower_better else
+            _("{what}, but the contributing plans' targets, {how}, reach {total}, {missing} ({gap}%) short of {target}: {listed}"))
+    return text.format(what=what, how=how, total=shown_total, missing=missing, gap=f"{abs(gap):.1f}", target=shown_target, listed=listed)
 
 
 class _MeasureUnit:
@@ -946,9 +979,10 @@ class UnservedStrategyGoal(Rule):
             served = {g for p in plans for g in p.get("served", [])}
             for goal in strategy["goals"]:
                 if goal.get("id") and goal["id"] not in served:
-                    among = f" ({len(plans)} plan{'s' if len(plans) != 1 else ''} name this strategy)" if plans else \
-                        " (no plan names this strategy in `metadata.strategy`)"
-                    yield i, Violation(tuple(goal["path"]) + ("id",), f"strategy goal {goal['id']} is served by no objective of any plan{among}",
+                    among = (ngettext(" ({n} plan names this strategy)", " ({n} plans name this strategy)", len(plans)).format(n=len(plans))
+                             if plans else _(" (no plan names this strategy in `metadata.strategy`)"))
+                    yield i, Violation(tuple(goal["path"]) + ("id",),
+                                       _("strategy goal {goal} is served by no objective of any plan").format(goal=goal["id"]) + among,
                                        position=tuple(goal["position"]) if goal.get("position") else None)
 
 
@@ -990,19 +1024,21 @@ class BadContribution(Rule):
         for kpi in claims:
             where = kpi.path + ("contributes_to",)
             if entry is None:
-                yield Violation(where, f"KPI {kpi.id} contributes to {kpi.contributes_to}, but the plan names no strategy it could find "
-                                       f"(`metadata.strategy`)")
+                yield Violation(where, _("KPI {kpi} contributes to {goal}, but the plan names no strategy it could find "
+                                         "(`metadata.strategy`)").format(kpi=kpi.id, goal=kpi.contributes_to))
                 continue
             goals = {g.id: g for g in entry.model.goals if g.id}
             goal = goals.get(kpi.contributes_to)
             if goal is None:
                 from kpi_policies.schema import did_you_mean
 
-                yield Violation(where, f"KPI {kpi.id} contributes to '{kpi.contributes_to}', which is not a goal of strategy "
-                                       f"{entry.id}{did_you_mean(kpi.contributes_to, list(goals))}")
+                yield Violation(where, _("KPI {kpi} contributes to '{goal}', which is not a goal of strategy {strategy}").format(
+                    kpi=kpi.id, goal=kpi.contributes_to, strategy=entry.id) + did_you_mean(kpi.contributes_to, list(goals)))
             elif goal.measure is None:
-                yield Violation(where, f"KPI {kpi.id} contributes to goal {goal.id}, which has no `measure` in strategy {entry.id}: "
-                                       f"add one (metric, baseline, target, due) or remove `contributes_to`")
+                yield Violation(where, _("KPI {kpi} contributes to goal {goal}, which has no `measure` in strategy {strategy}: "
+                                         "add one (metric, baseline, target, due) or remove `contributes_to`").format(
+                                             kpi=kpi.id, goal=goal.id, strategy=entry.id))
             elif goal.measure.metric and kpi.metric and goal.measure.metric != kpi.metric:
-                yield Violation(where, f"KPI {kpi.id} measures {kpi.metric}, but goal {goal.id} is measured in {goal.measure.metric}: "
-                                       f"only KPIs of the same metric add up")
+                yield Violation(where, _("KPI {kpi} measures {metric}, but goal {goal} is measured in {goal_metric}: "
+                                         "only KPIs of the same metric add up").format(
+                                             kpi=kpi.id, metric=kpi.metric, goal=goal.id, goal_metric=goal.measure.metric))

@@ -11,6 +11,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpi_policies.i18n import _, format_number
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 
@@ -46,12 +47,12 @@ class MissingBaseline(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.baseline is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no baseline; add `baseline: {{value: ..., period: ...}}` measured before the plan",
+                yield Violation(kpi.path, _("KPI {kpi} has no baseline; add `baseline: {{value: ..., period: ...}}` measured before the plan").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("baseline",))
             elif kpi.baseline.value is None:
-                yield Violation(kpi.path + ("baseline",), f"the baseline of KPI {kpi.id} has no value", missing=kpi.path + ("baseline", "value"))
+                yield Violation(kpi.path + ("baseline",), _("the baseline of KPI {kpi} has no value").format(kpi=kpi.id), missing=kpi.path + ("baseline", "value"))
             elif kpi.baseline.period is None:
-                yield Violation(kpi.path + ("baseline",), f"the baseline of KPI {kpi.id} does not say which period it was measured in (`period`, e.g. 2026)",
+                yield Violation(kpi.path + ("baseline",), _("the baseline of KPI {kpi} does not say which period it was measured in (`period`, e.g. 2026)").format(kpi=kpi.id),
                                 missing=kpi.path + ("baseline", "period"))
 
 
@@ -85,10 +86,10 @@ class MissingTarget(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.target is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no target; add `target: {{value: ..., due: YYYY-MM-DD}}`",
+                yield Violation(kpi.path, _("KPI {kpi} has no target; add `target: {{value: ..., due: YYYY-MM-DD}}`").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("target",))
             elif kpi.target.value is None:
-                yield Violation(kpi.path + ("target",), f"the target of KPI {kpi.id} has no value", missing=kpi.path + ("target", "value"))
+                yield Violation(kpi.path + ("target",), _("the target of KPI {kpi} has no value").format(kpi=kpi.id), missing=kpi.path + ("target", "value"))
 
 
 class MissingDeadline(Rule):
@@ -120,7 +121,7 @@ class MissingDeadline(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.target is not None and kpi.target.due is None:
-                yield Violation(kpi.path + ("target",), f"the target of KPI {kpi.id} has no deadline (`due`, a date inside the plan period)",
+                yield Violation(kpi.path + ("target",), _("the target of KPI {kpi} has no deadline (`due`, a date inside the plan period)").format(kpi=kpi.id),
                                 missing=kpi.path + ("target", "due"))
 
 
@@ -164,13 +165,13 @@ class TargetAgainstDirection(Rule):
             if base is None or target is None:
                 continue
             if kpi.direction == "increase" and target <= base:
-                word = "equal to" if target == base else "below"
-                yield Violation(kpi.path + ("target", "value"),
-                                f"KPI {kpi.id} should increase, but its target {_num(target)} is {word} its baseline {_num(base)}")
+                text = (_("KPI {kpi} should increase, but its target {target} is equal to its baseline {baseline}") if target == base
+                        else _("KPI {kpi} should increase, but its target {target} is below its baseline {baseline}"))
+                yield Violation(kpi.path + ("target", "value"), text.format(kpi=kpi.id, target=_num(target), baseline=_num(base)))
             elif kpi.direction == "decrease" and target >= base:
-                word = "equal to" if target == base else "above"
-                yield Violation(kpi.path + ("target", "value"),
-                                f"KPI {kpi.id} should decrease, but its target {_num(target)} is {word} its baseline {_num(base)}")
+                text = (_("KPI {kpi} should decrease, but its target {target} is equal to its baseline {baseline}") if target == base
+                        else _("KPI {kpi} should decrease, but its target {target} is above its baseline {baseline}"))
+                yield Violation(kpi.path + ("target", "value"), text.format(kpi=kpi.id, target=_num(target), baseline=_num(base)))
 
 
 class ChangeLimitParams(BaseModel):
@@ -247,19 +248,23 @@ class ChangeBeyondLimit(Rule):
                 points = abs(target - base)
                 if points > params.max_change_points:
                     yield Violation(kpi.path + ("target", "value"),
-                                    f"the target of KPI {kpi.id} is {points:.4g} points away from its baseline ({_num(base)} -> {_num(target)}), "
-                                    f"beyond the {params.max_change_points:g} points allowed without `target.justification`")
+                                    _("the target of KPI {kpi} is {points} points away from its baseline ({baseline} -> {target}), "
+                                      "beyond the {limit} points allowed without `target.justification`").format(
+                                        kpi=kpi.id, points=f"{points:.4g}", baseline=_num(base), target=_num(target),
+                                        limit=f"{params.max_change_points:g}"))
                 continue
             if base == 0:
                 if target != 0:
                     yield Violation(kpi.path + ("target", "value"),
-                                    f"KPI {kpi.id} starts from a baseline of 0, so any target is an unbounded change; add `target.justification`")
+                                    _("KPI {kpi} starts from a baseline of 0, so any target is an unbounded change; add `target.justification`").format(kpi=kpi.id))
                 continue
             change = abs(target - base) / abs(base) * 100
             if change > params.max_change_percent:
                 yield Violation(kpi.path + ("target", "value"),
-                                f"the target of KPI {kpi.id} is {change:.0f}% away from its baseline ({_num(base)} -> {_num(target)}), "
-                                f"beyond the {params.max_change_percent:g}% allowed without `target.justification`")
+                                _("the target of KPI {kpi} is {change}% away from its baseline ({baseline} -> {target}), "
+                                  "beyond the {limit}% allowed without `target.justification`").format(
+                                    kpi=kpi.id, change=f"{change:.0f}", baseline=_num(base), target=_num(target),
+                                    limit=f"{params.max_change_percent:g}"))
 
 
 class DueOutsidePeriod(Rule):
@@ -295,10 +300,11 @@ class DueOutsidePeriod(Rule):
             return
         for kpi in ctx.kpis():
             if kpi.target is not None and kpi.target.due is not None and not period.contains(kpi.target.due):
-                side = "after the plan period ends" if kpi.target.due > period.end else "before the plan period starts"
+                text = (_("the target of KPI {kpi} is due {due}, after the plan period ends ({start} to {end})")
+                        if kpi.target.due > period.end
+                        else _("the target of KPI {kpi} is due {due}, before the plan period starts ({start} to {end})"))
                 yield Violation(kpi.path + ("target", "due"),
-                                f"the target of KPI {kpi.id} is due {kpi.target.due.isoformat()}, {side} "
-                                f"({period.start.isoformat()} to {period.end.isoformat()})")
+                                text.format(kpi=kpi.id, due=kpi.target.due.isoformat(), start=period.start.isoformat(), end=period.end.isoformat()))
 
 
 class PercentOutOfRange(Rule):
@@ -341,17 +347,20 @@ class PercentOutOfRange(Rule):
                 continue
             values = []
             if kpi.baseline is not None and kpi.baseline.value is not None:
-                values.append((kpi.path + ("baseline", "value"), "baseline", kpi.baseline.value))
+                values.append((kpi.path + ("baseline", "value"), _("the baseline of KPI {kpi} is {value}"), kpi.baseline.value, {}))
             if kpi.target is not None and kpi.target.value is not None:
-                values.append((kpi.path + ("target", "value"), "target", kpi.target.value))
+                values.append((kpi.path + ("target", "value"), _("the target of KPI {kpi} is {value}"), kpi.target.value, {}))
             if kpi.review is not None:
                 for entry in kpi.review.log:
                     if entry.actual is not None:
-                        values.append((entry.path + ("actual",), f"actual value of the review on {entry.date}", entry.actual))
-            for path, what, value in values:
+                        values.append((entry.path + ("actual",), _("the actual value of the review on {date} of KPI {kpi} is {value}"),
+                                       entry.actual, {"date": entry.date}))
+            for path, what, value, extra in values:
                 if (low is not None and value < low) or (high is not None and value > high):
-                    bounds = f"{_num(low) if low is not None else '-inf'} to {_num(high) if high is not None else 'no upper bound'}"
-                    yield Violation(path, f"the {what} of KPI {kpi.id} is {_num(value)}, outside the range {bounds} of metric {kpi.metric or kpi.unit}")
+                    bounds = _("{low} to {high}").format(low=_num(low) if low is not None else "-inf",
+                                                          high=_num(high) if high is not None else _("no upper bound"))
+                    yield Violation(path, what.format(kpi=kpi.id, value=_num(value), **extra) + _(", outside the range {bounds} of metric {metric}").format(
+                        bounds=bounds, metric=kpi.metric or kpi.unit))
 
 
 def _in_points(ctx: Context, kpi) -> bool:
@@ -364,9 +373,7 @@ def _in_points(ctx: Context, kpi) -> bool:
 
 def _num(value: float) -> str:
     """A number as people write it: ``52800000000`` -> ``52,800,000,000``; ``2.40`` -> ``2.4``."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return format_number(value)
 
 
 class InitiativeDates(Rule):
@@ -404,21 +411,25 @@ class InitiativeDates(Rule):
     def check(self, ctx: Context, params):
         period = ctx.plan.metadata.period
         for initiative in ctx.plan.initiatives:
-            label = initiative.id or f"at initiatives[{initiative.path[-1]}]"
+            label = initiative.id or _("at initiatives[{n}]").format(n=initiative.path[-1])
             if initiative.start and initiative.end and initiative.end < initiative.start:
                 yield Violation(initiative.path + ("end",),
-                                f"initiative {label} ends {initiative.end.isoformat()}, before it starts ({initiative.start.isoformat()}): "
-                                f"swap `start` and `end` or fix one of them")
+                                _("initiative {initiative} ends {end}, before it starts ({start}): swap `start` and `end` or fix "
+                                  "one of them").format(initiative=label, end=initiative.end.isoformat(), start=initiative.start.isoformat()))
                 continue
             if period is None or period.start is None or period.end is None:
                 continue
             for key in ("start", "end"):
                 day = getattr(initiative, key)
                 if day is not None and not period.contains(day):
-                    side = "after the plan period ends" if day > period.end else "before the plan period starts"
-                    yield Violation(initiative.path + (key,),
-                                    f"initiative {label} {'starts' if key == 'start' else 'ends'} {day.isoformat()}, {side} "
-                                    f"({period.start.isoformat()} to {period.end.isoformat()})")
+                    if key == "start":
+                        text = (_("initiative {initiative} starts {day}, after the plan period ends ({start} to {end})") if day > period.end
+                                else _("initiative {initiative} starts {day}, before the plan period starts ({start} to {end})"))
+                    else:
+                        text = (_("initiative {initiative} ends {day}, after the plan period ends ({start} to {end})") if day > period.end
+                                else _("initiative {initiative} ends {day}, before the plan period starts ({start} to {end})"))
+                    yield Violation(initiative.path + (key,), text.format(initiative=label, day=day.isoformat(),
+                                                                          start=period.start.isoformat(), end=period.end.isoformat()))
 
 
 class WeightsNotHundred(Rule):
@@ -461,13 +472,14 @@ class WeightsNotHundred(Rule):
             return
         for kpi in kpis:
             if kpi.weight is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no `weight`, while other KPIs of the plan do: give it one "
-                                          f"(0 if it does not count)", missing=kpi.path + ("weight",))
+                yield Violation(kpi.path, _("KPI {kpi} has no `weight`, while other KPIs of the plan do: give it one "
+                                            "(0 if it does not count)").format(kpi=kpi_label(kpi)), missing=kpi.path + ("weight",))
         total = sum(k.weight for k in weighted)
         if abs(total - 100) > 0.01:
             parts = " + ".join(f"{k.weight:g}" for k in weighted)
             yield Violation(weighted[0].path + ("weight",),
-                            f"the KPI weights add up to {total:g} ({parts}), not 100: change them so that they total 100")
+                            _("the KPI weights add up to {total} ({parts}), not 100: change them so that they total 100").format(
+                                total=f"{total:g}", parts=parts))
 
 
 def _baseline_start(period) -> "dt.date | None":
@@ -547,9 +559,10 @@ class BaselineBeforeDefinitionChange(Rule):
                 changed = _baseline_start(change.date)
                 if changed is not None and start < changed <= until:
                     yield Violation(kpi.path + ("baseline", "period"),
-                                    f"the baseline of KPI {kpi.id} ({kpi.baseline.period}) was measured before {metric.name} "
-                                    f"changed on {change.date} ({change.change}); re-measure it under the new definition, "
-                                    f"or say how it was converted in `target.justification`")
+                                    _("the baseline of KPI {kpi} ({period}) was measured before {metric} changed on {date} "
+                                      "({change}); re-measure it under the new definition, or say how it was converted in "
+                                      "`target.justification`").format(kpi=kpi.id, period=kpi.baseline.period, metric=metric.name,
+                                                                          date=change.date, change=change.change))
                     break
 
 
@@ -644,14 +657,15 @@ class ImplausibleAmount(Rule):
             exempt = kpi.metric in params.exempt_metrics
             values = []
             if kpi.baseline is not None and kpi.baseline.value is not None:
-                values.append((kpi.path + ("baseline", "value"), "baseline", kpi.baseline.value))
+                values.append((kpi.path + ("baseline", "value"), _("the baseline of KPI {kpi}").format(kpi=kpi.id), kpi.baseline.value))
             if kpi.target is not None and kpi.target.value is not None:
-                values.append((kpi.path + ("target", "value"), "target", kpi.target.value))
+                values.append((kpi.path + ("target", "value"), _("the target of KPI {kpi}").format(kpi=kpi.id), kpi.target.value))
             if kpi.review is not None:
                 for entry in kpi.review.log:
                     if entry.actual is not None:
-                        when = f" of {entry.date.isoformat()}" if entry.date else ""
-                        values.append((entry.path + ("actual",), f"actual{when}", entry.actual))
+                        what = (_("the actual of {date} of KPI {kpi}").format(date=entry.date.isoformat(), kpi=kpi.id) if entry.date
+                                else _("the actual of KPI {kpi}").format(kpi=kpi.id))
+                        values.append((entry.path + ("actual",), what, entry.actual))
             for path, what, value in values:
                 token = None
                 if abs(value) < 1000:  # only 1 to 3 digits before the dot can be a thousands dot
@@ -661,9 +675,11 @@ class ImplausibleAmount(Rule):
                 dotted = token is not None and _THREE_DECIMALS.match(token)
                 if dotted and (token.endswith(".000") or (floor is not None and abs(value) < floor and not exempt)):
                     meant = token.replace(".", "").lstrip("+")
-                    yield Violation(path, f"the {what} of KPI {kpi.id} is written {token}: the dot is read as a decimal point, "
-                                          f"so this is {_num(value)} {unit}; for {int(meant):,} {unit} write {meant} (no separators)")
+                    yield Violation(path, _("{what} is written {token}: the dot is read as a decimal point, so this is {value} {unit}; "
+                                            "for {meant} {unit} write {plain} (no separators)").format(
+                                                what=what, token=token, value=_num(value), unit=unit, meant=_num(int(meant)), plain=meant))
                 elif floor is not None and not exempt and value != 0 and abs(value) < floor:
-                    yield Violation(path, f"the {what} of KPI {kpi.id} is {_num(value)} {unit}, below {_num(floor)} {unit}, too small "
-                                          f"for an amount of money; write the full amount without separators "
-                                          f"(in thousands it would be {_num(value * 1000)}: write {int(round(value * 1000))})")
+                    yield Violation(path, _("{what} is {value} {unit}, below {floor} {unit}, too small for an amount of money; write "
+                                            "the full amount without separators (in thousands it would be {thousands}: write {plain})").format(
+                                                what=what, value=_num(value), unit=unit, floor=_num(floor), thousands=_num(value * 1000),
+                                                plain=int(round(value * 1000))))

@@ -7,6 +7,7 @@ objective is measured and every goal is served.
 
 from __future__ import annotations
 
+from kpi_policies.i18n import _
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 from kpi_policies.schema import did_you_mean
@@ -45,11 +46,14 @@ class UnknownObjective(Rule):
         objectives = [o.id for o in ctx.plan.objectives if o.id]
         for kpi in ctx.kpis():
             if is_blank(kpi.objective):
-                choice = f"set `objective` to one of: {', '.join(objectives)}" if objectives else "the plan has no objectives: add `objectives:` and point the KPI at one"
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} names no objective; {choice}", missing=kpi.path + ("objective",))
+                choice = (_("set `objective` to one of: {ids}").format(ids=", ".join(objectives)) if objectives
+                          else _("the plan has no objectives: add `objectives:` and point the KPI at one"))
+                yield Violation(kpi.path, _("KPI {kpi} names no objective; {choice}").format(kpi=kpi_label(kpi), choice=choice),
+                                missing=kpi.path + ("objective",))
             elif kpi.objective not in objectives:
                 yield Violation(kpi.path + ("objective",),
-                                f"KPI {kpi_label(kpi)} measures objective '{kpi.objective}', which this plan does not define{did_you_mean(kpi.objective, objectives)}")
+                                _("KPI {kpi} measures objective '{objective}', which this plan does not define").format(
+                                    kpi=kpi_label(kpi), objective=kpi.objective) + did_you_mean(kpi.objective, objectives))
 
 
 class UnknownGoal(Rule):
@@ -86,14 +90,18 @@ class UnknownGoal(Rule):
         goals = ctx.goals()
         strategy_missing = bool(ctx.plan.metadata.strategy) and ctx.strategy() is None
         for objective in ctx.plan.objectives:
-            label = objective.id or f"at objectives[{objective.path[-1]}]"
+            label = objective.id or _("at objectives[{index}]").format(index=objective.path[-1])
             if is_blank(objective.goal):
-                choice = f"set `goal` to one of: {', '.join(goals)}" if goals else "the plan has no goals: add `goals:` or name a strategy in `metadata.strategy`"
-                yield Violation(objective.path, f"objective {label} serves no business goal; {choice}", missing=objective.path + ("goal",))
+                choice = (_("set `goal` to one of: {ids}").format(ids=", ".join(goals)) if goals
+                          else _("the plan has no goals: add `goals:` or name a strategy in `metadata.strategy`"))
+                yield Violation(objective.path, _("objective {objective} serves no business goal; {choice}").format(objective=label, choice=choice),
+                                missing=objective.path + ("goal",))
             elif objective.goal not in goals and not strategy_missing:
-                where = "this plan's goals" + (f" or strategy {ctx.plan.metadata.strategy}" if ctx.plan.metadata.strategy else "")
+                where = (_("this plan's goals or strategy {strategy}").format(strategy=ctx.plan.metadata.strategy)
+                         if ctx.plan.metadata.strategy else _("this plan's goals"))
                 yield Violation(objective.path + ("goal",),
-                                f"objective {label} serves goal '{objective.goal}', which is not among {where}{did_you_mean(objective.goal, goals)}")
+                                _("objective {objective} serves goal '{goal}', which is not among {where}").format(
+                                    objective=label, goal=objective.goal, where=where) + did_you_mean(objective.goal, goals))
 
 
 class UnknownStrategy(Rule):
@@ -128,8 +136,8 @@ class UnknownStrategy(Rule):
         strategy_id = ctx.plan.metadata.strategy
         if strategy_id and ctx.strategy() is None:
             yield Violation(("metadata", "strategy"),
-                            f"strategy '{strategy_id}' is not among the files checked nor in this repository: check the id, "
-                            f"or pass the strategy file along with the plan (kpi-policies check PLAN STRATEGY)")
+                            _("strategy '{strategy}' is not among the files checked nor in this repository: check the id, "
+                              "or pass the strategy file along with the plan (kpi-policies check PLAN STRATEGY)").format(strategy=strategy_id))
 
 
 class UnknownDriver(Rule):
@@ -166,7 +174,8 @@ class UnknownDriver(Rule):
             for i, driver in enumerate(kpi.drivers):
                 if driver not in known:
                     yield Violation(kpi.path + ("drivers", i),
-                                    f"KPI {kpi.id} names driver '{driver}', which is not a KPI of this plan{did_you_mean(driver, kpi_ids)}")
+                                    _("KPI {kpi} names driver '{driver}', which is not a KPI of this plan").format(kpi=kpi.id, driver=driver)
+                                    + did_you_mean(driver, kpi_ids))
 
 
 class UnknownInitiativeKpi(Rule):
@@ -203,7 +212,8 @@ class UnknownInitiativeKpi(Rule):
             for i, kpi_id in enumerate(initiative.kpis):
                 if kpi_id not in known:
                     yield Violation(initiative.path + ("kpis", i),
-                                    f"initiative {initiative.id} moves KPI '{kpi_id}', which this plan does not define{did_you_mean(kpi_id, kpi_ids)}")
+                                    _("initiative {initiative} moves KPI '{kpi}', which this plan does not define").format(
+                                        initiative=initiative.id, kpi=kpi_id) + did_you_mean(kpi_id, kpi_ids))
 
 
 class DuplicateId(Rule):
@@ -244,15 +254,17 @@ class DuplicateId(Rule):
 
     def check(self, ctx: Context, params):
         seen: dict[str, str] = {}
-        words = {"goals": "goal", "objectives": "objective", "kpis": "KPI", "initiatives": "initiative"}
+        words = {"goals": _("the goal on line {line}"), "objectives": _("the objective on line {line}"),
+                 "kpis": _("the KPI on line {line}"), "initiatives": _("the initiative on line {line}")}
         for section in ("goals", "objectives", "kpis", "initiatives"):
             for obj in getattr(ctx.plan, section, []):
                 if not obj.id:
                     continue
                 if obj.id in seen:
-                    yield Violation(obj.path + ("id",), f"id '{obj.id}' is already used by {seen[obj.id]}; ids are unique within a plan")
+                    yield Violation(obj.path + ("id",), _("id '{id}' is already used by {other}; ids are unique within a plan").format(
+                        id=obj.id, other=seen[obj.id]))
                 else:
-                    seen[obj.id] = f"the {words[section]} on line {ctx.document.locate(obj.path + ('id',))[0]}"
+                    seen[obj.id] = words[section].format(line=ctx.document.locate(obj.path + ('id',))[0])
 
 
 class DuplicateDocumentId(Rule):
@@ -296,8 +308,9 @@ class DuplicateDocumentId(Rule):
             for i in indexes:
                 others = [documents[j] for j in indexes if j != i]
                 files = ", ".join(sorted({d.file for d in others}))
-                yield i, Violation(("metadata", "id"), f"id '{doc_id}' is also the id of {others[0].kind} in {files}; "
-                                                        f"plan and strategy ids are unique across the repository")
+                yield i, Violation(("metadata", "id"), _("id '{id}' is also the id of {kind} in {files}; "
+                                                          "plan and strategy ids are unique across the repository").format(
+                                                            id=doc_id, kind=others[0].kind, files=files))
 
 
 class DriverCycle(Rule):
@@ -333,7 +346,7 @@ class DriverCycle(Rule):
         for cycle in find_cycles(graph):
             closing = kpis[cycle[-1]]  # its driver entry closes the cycle
             yield Violation(closing.path + ("drivers", closing.drivers.index(cycle[0])),
-                            "drivers form a cycle: " + " -> ".join(cycle + [cycle[0]]))
+                            _("drivers form a cycle: {cycle}").format(cycle=" -> ".join(cycle + [cycle[0]])))
 
 
 def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -398,7 +411,7 @@ class ObjectiveWithoutKpi(Rule):
         measured = {k.objective for k in ctx.kpis()}
         for objective in ctx.plan.objectives:
             if objective.id and objective.id not in measured:
-                yield Violation(objective.path + ("id",), f"objective {objective.id} has no KPI; add a KPI whose `objective` is {objective.id}")
+                yield Violation(objective.path + ("id",), _("objective {objective} has no KPI; add a KPI whose `objective` is {objective}").format(objective=objective.id))
 
 
 class GoalWithoutObjective(Rule):
@@ -430,7 +443,7 @@ class GoalWithoutObjective(Rule):
         served = {o.goal for o in ctx.plan.objectives}
         for goal in ctx.plan.goals:
             if goal.id and goal.id not in served:
-                yield Violation(goal.path + ("id",), f"goal {goal.id} is served by no objective of this plan")
+                yield Violation(goal.path + ("id",), _("goal {goal} is served by no objective of this plan").format(goal=goal.id))
 
 
 class KpiWithoutOwner(Rule):
@@ -465,7 +478,7 @@ class KpiWithoutOwner(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if is_blank(kpi.owner):
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no owner: add `owner:` with the person who answers for it",
+                yield Violation(kpi.path, _("KPI {kpi} has no owner: add `owner:` with the person who answers for it").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("owner",))
 
 
@@ -503,5 +516,6 @@ class UnknownGoalType(Rule):
         for goal in ctx.plan.goals:
             if not is_blank(goal.type) and goal.type not in known:
                 yield Violation(goal.path + ("type",),
-                                f"goal {goal.id or ''} has type '{goal.type}', which is not a goal type{did_you_mean(goal.type, known)}; "
-                                f"use one of: {', '.join(known)} (a policy adds its own under `goal_types:`)")
+                                _("goal {goal} has type '{type}', which is not a goal type").format(goal=goal.id or "", type=goal.type)
+                                + did_you_mean(goal.type, known)
+                                + _("; use one of: {types} (a policy adds its own under `goal_types:`)").format(types=", ".join(known)))

@@ -7,6 +7,7 @@ Metric facts come from the built-in catalog (``rules/metrics.yaml``).
 
 from __future__ import annotations
 
+from kpi_policies.i18n import N_, _
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 from kpi_policies.units import is_currency_code, unit_hint
@@ -43,6 +44,10 @@ _UNIT_FITS = {
 }
 
 
+#: Words of the messages (English; shown through ``_``).
+DIRECTION_WORDS = {"increase": N_("increase"), "decrease": N_("decrease"), "maintain": N_("maintain")}
+BETTER_WORDS = {"higher": N_("higher"), "lower": N_("lower")}
+
 class UnknownMetric(Rule):
     """KPI's metric is not in the metric catalog.
 
@@ -74,12 +79,12 @@ class UnknownMetric(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if is_blank(kpi.metric):
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} names no catalog metric (`metric`), so its fit cannot be judged",
+                yield Violation(kpi.path, _("KPI {kpi} names no catalog metric (`metric`), so its fit cannot be judged").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("metric",))
             elif kpi.metric not in ctx.catalog.metrics:
                 guess = ctx.catalog.suggest(kpi.metric)
-                hint = f" (did you mean '{guess}'?)" if guess else "; `kpi-policies metrics` lists the catalog"
-                yield Violation(kpi.path + ("metric",), f"metric '{kpi.metric}' of KPI {kpi.id} is not in the metric catalog{hint}")
+                hint = (_(" (did you mean '{guess}'?)").format(guess=guess) if guess else _("; `kpi-policies metrics` lists the catalog"))
+                yield Violation(kpi.path + ("metric",), _("metric '{metric}' of KPI {kpi} is not in the metric catalog").format(metric=kpi.metric, kpi=kpi.id) + hint)
 
 
 class DirectionAgainstMetric(Rule):
@@ -118,8 +123,9 @@ class DirectionAgainstMetric(Rule):
             wanted = "increase" if metric.better == "higher" else "decrease"
             if kpi.direction != wanted:
                 yield Violation(kpi.path + ("direction",),
-                                f"KPI {kpi.id} is set to {kpi.direction}, but {metric.name} is better {metric.better}: "
-                                f"use `direction: {wanted}`")
+                                _("KPI {kpi} is set to {direction}, but {metric} is better {better}: use `direction: {wanted}`").format(
+                                    kpi=kpi.id, direction=_(DIRECTION_WORDS.get(kpi.direction, kpi.direction)), metric=metric.name,
+                                    better=_(BETTER_WORDS.get(metric.better, metric.better)), wanted=wanted))
 
 
 class UnitMismatch(Rule):
@@ -156,21 +162,23 @@ class UnitMismatch(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if is_blank(kpi.unit):
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no unit (`unit`: a currency code such as USD or VND, percent, count, ratio, score or days)",
+                yield Violation(kpi.path, _("KPI {kpi} has no unit (`unit`: a currency code such as USD or VND, percent, count, ratio, score or days)").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("unit",))
                 continue
             hint = unit_hint(kpi.unit)
             if hint:
-                yield Violation(kpi.path + ("unit",), f"KPI {kpi.id} is in '{kpi.unit.strip()}': {hint}")
+                yield Violation(kpi.path + ("unit",), _("KPI {kpi} is in '{unit}': {hint}").format(kpi=kpi.id, unit=kpi.unit.strip(), hint=hint))
                 continue
             metric = ctx.catalog.get(kpi.metric)
             if metric is None:
                 continue
             kind = unit_kind(kpi.unit)
             if kind not in _UNIT_FITS[metric.unit]:
-                expected = "an ISO 4217 currency code such as USD, EUR or VND" if metric.unit == "currency" else " or ".join(sorted(_UNIT_FITS[metric.unit]))
+                expected = (_("an ISO 4217 currency code such as USD, EUR or VND") if metric.unit == "currency"
+                            else _(" or ").join(sorted(_UNIT_FITS[metric.unit])))
                 yield Violation(kpi.path + ("unit",),
-                                f"KPI {kpi.id} is in '{kpi.unit}', but {metric.name} is measured in {metric.unit}: use {expected}")
+                                _("KPI {kpi} is in '{unit}', but {metric} is measured in {metric_unit}: use {expected}").format(
+                                    kpi=kpi.id, unit=kpi.unit, metric=metric.name, metric_unit=metric.unit, expected=expected))
 
 
 class MetricOffGoal(Rule):
@@ -234,8 +242,10 @@ class MetricOffGoal(Rule):
             fits = [m.id for m in ctx.catalog.metrics.values() if goal.type in m.goal_types and m.role == "outcome"] or \
                 [m.id for m in ctx.catalog.metrics.values() if goal.type in m.goal_types]
             for kpi, metric in zip(kpis, metrics):
-                only = "the only KPI" if len(kpis) == 1 else "one of the KPIs"
-                yield Violation(kpi.path + ("metric",),
-                                f"KPI {kpi.id} measures {metric.name} ({', '.join(metric.goal_types)}), {only} of objective "
-                                f"{objective.id}, whose goal {goal.id} is {goal.type}: no KPI measures that goal; "
-                                f"add one such as {', '.join(fits[:4])}")
+                text = (_("KPI {kpi} measures {metric} ({goal_types}), the only KPI of objective {objective}, whose goal {goal} is "
+                          "{goal_type}: no KPI measures that goal; add one such as {fits}") if len(kpis) == 1 else
+                        _("KPI {kpi} measures {metric} ({goal_types}), one of the KPIs of objective {objective}, whose goal {goal} is "
+                          "{goal_type}: no KPI measures that goal; add one such as {fits}"))
+                yield Violation(kpi.path + ("metric",), text.format(
+                    kpi=kpi.id, metric=metric.name, goal_types=", ".join(metric.goal_types), objective=objective.id,
+                    goal=goal.id, goal_type=goal.type, fits=", ".join(fits[:4])))

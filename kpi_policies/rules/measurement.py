@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
+from kpi_policies.i18n import _
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 from kpi_policies.schema import did_you_mean
@@ -46,10 +47,10 @@ class MissingTool(Rule):
         for kpi in ctx.kpis():
             hint = _tools_in_prose(kpi.description, ctx.policy.tools)
             if kpi.measurement is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no measurement tool; add `measurement: {{tool: ..., source: ..., owner: ...}}`{hint}",
+                yield Violation(kpi.path, _("KPI {kpi} has no measurement tool; add `measurement: {{tool: ..., source: ..., owner: ...}}`").format(kpi=kpi_label(kpi)) + hint,
                                 missing=kpi.path + ("measurement",))
             elif is_blank(kpi.measurement.tool):
-                yield Violation(kpi.path + ("measurement",), f"KPI {kpi.id} names no measurement tool (`measurement.tool`, one of: {', '.join(ctx.policy.tools)}){hint}",
+                yield Violation(kpi.path + ("measurement",), _("KPI {kpi} names no measurement tool (`measurement.tool`, one of: {tools})").format(kpi=kpi.id, tools=", ".join(ctx.policy.tools)) + hint,
                                 missing=kpi.path + ("measurement", "tool"))
 
 
@@ -70,7 +71,7 @@ def _tools_in_prose(text: str | None, approved) -> str:
     if not named:
         return ""
     word, tool = named[0]
-    return f"; its description names {word!r} only in prose: did you mean `tool: {tool}`?"
+    return _("; its description names {word} only in prose: did you mean `tool: {tool}`?").format(word=repr(word), tool=tool)
 
 
 @functools.lru_cache(maxsize=None)
@@ -126,10 +127,10 @@ class UnapprovedTool(Rule):
             tool = kpi.measurement.tool if kpi.measurement else None
             if not is_blank(tool) and tool not in approved:
                 pack = _builtin_pack_with(tool)
-                hint = f"; the built-in pack `{pack}` approves it (`--policy {pack}`, or `extends: {pack}` in your pack)" if pack else ""
+                hint = _("; the built-in pack `{pack}` approves it (`--policy {pack}`, or `extends: {pack}` in your pack)").format(pack=pack) if pack else ""
                 yield Violation(kpi.path + ("measurement", "tool"),
-                                f"KPI {kpi.id} is measured with '{tool}', which is not an approved tool{did_you_mean(tool, approved)}; "
-                                f"approved: {', '.join(approved)}{hint}")
+                                _("KPI {kpi} is measured with '{tool}', which is not an approved tool").format(kpi=kpi.id, tool=tool)
+                                + did_you_mean(tool, approved) + _("; approved: {tools}").format(tools=", ".join(approved)) + hint)
 
 
 class ToolCannotMeasure(Rule):
@@ -169,7 +170,8 @@ class ToolCannotMeasure(Rule):
                 continue
             if tool not in metric.tools and metric.id not in ctx.policy.tools[tool].measures:
                 yield Violation(kpi.path + ("measurement", "tool"),
-                                f"{tool} is not known to measure {metric.name} (KPI {kpi.id}); tools that do: {', '.join(metric.tools)}")
+                                _("{tool} is not known to measure {metric} (KPI {kpi}); tools that do: {tools}").format(
+                                    tool=tool, metric=metric.name, kpi=kpi.id, tools=", ".join(metric.tools)))
 
 
 class MissingSource(Rule):
@@ -202,7 +204,7 @@ class MissingSource(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.measurement is not None and is_blank(kpi.measurement.source):
-                yield Violation(kpi.path + ("measurement",), f"KPI {kpi.id} names no data source (`measurement.source`: the report or query the figure comes from)",
+                yield Violation(kpi.path + ("measurement",), _("KPI {kpi} names no data source (`measurement.source`: the report or query the figure comes from)").format(kpi=kpi.id),
                                 missing=kpi.path + ("measurement", "source"))
 
 
@@ -235,5 +237,5 @@ class MissingMeasurementOwner(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.measurement is not None and is_blank(kpi.measurement.owner):
-                yield Violation(kpi.path + ("measurement",), f"KPI {kpi.id} names nobody who measures it (`measurement.owner`)",
+                yield Violation(kpi.path + ("measurement",), _("KPI {kpi} names nobody who measures it (`measurement.owner`)").format(kpi=kpi.id),
                                 missing=kpi.path + ("measurement", "owner"))

@@ -12,6 +12,7 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpi_policies.i18n import N_, _
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation, is_blank, kpi_label
 from kpi_policies.schema import did_you_mean
@@ -20,8 +21,9 @@ from kpi_policies.timeline import (DEFAULT_CLOSE_LAG, canonical_cadence, default
 
 #: Cadence -> longest interval between two reviews, in days.
 CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 31, "quarterly": 92, "semiannual": 183, "annual": 366}
-ADVERBS = {"weekly": "weekly", "biweekly": "every two weeks", "monthly": "monthly", "quarterly": "quarterly",
-           "semiannual": "every six months", "annual": "annually"}
+#: Cadence -> how often, in words (English; pass through ``_`` when shown).
+ADVERBS = {"weekly": N_("weekly"), "biweekly": N_("every two weeks"), "monthly": N_("monthly"), "quarterly": N_("quarterly"),
+           "semiannual": N_("every six months"), "annual": N_("annually")}
 _ALIASES = {"fortnightly": "biweekly", "half-yearly": "semiannual", "daily": None}
 
 Cadence = Literal["weekly", "biweekly", "monthly", "quarterly", "semiannual", "annual"]
@@ -57,10 +59,10 @@ class MissingCadence(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.review is None:
-                yield Violation(kpi.path, f"KPI {kpi_label(kpi)} has no review; add `review: {{cadence: ..., reviewer: ...}}`",
+                yield Violation(kpi.path, _("KPI {kpi} has no review; add `review: {{cadence: ..., reviewer: ...}}`").format(kpi=kpi_label(kpi)),
                                 missing=kpi.path + ("review",))
             elif is_blank(kpi.review.cadence):
-                yield Violation(kpi.path + ("review",), f"KPI {kpi.id} has no review cadence (`review.cadence`: one of {', '.join(CADENCE_DAYS)})",
+                yield Violation(kpi.path + ("review",), _("KPI {kpi} has no review cadence (`review.cadence`: one of {cadences})").format(kpi=kpi.id, cadences=", ".join(CADENCE_DAYS)),
                                 missing=kpi.path + ("review", "cadence"))
 
 
@@ -96,9 +98,10 @@ class UnknownCadence(Rule):
             cadence = kpi.review.cadence if kpi.review else None
             if not is_blank(cadence) and canonical_cadence(cadence) is None:
                 hint = _ALIASES.get(cadence.lower()) if cadence.lower() in _ALIASES else None
-                suggestion = f" (did you mean '{hint}'?)" if hint else did_you_mean(cadence, CADENCE_DAYS)
+                suggestion = _(" (did you mean '{word}'?)").format(word=hint) if hint else did_you_mean(cadence, CADENCE_DAYS)
                 yield Violation(kpi.path + ("review", "cadence"),
-                                f"KPI {kpi.id} has review cadence '{cadence}', not one of {', '.join(CADENCE_DAYS)}{suggestion}")
+                                _("KPI {kpi} has review cadence '{cadence}', not one of {cadences}").format(
+                                    kpi=kpi.id, cadence=cadence, cadences=", ".join(CADENCE_DAYS)) + suggestion)
 
 
 class SlowestCadenceParams(BaseModel):
@@ -146,7 +149,8 @@ class CadenceTooSlow(Rule):
             cadence = canonical_cadence(kpi.review.cadence if kpi.review else None)
             if cadence in CADENCE_DAYS and CADENCE_DAYS[cadence] > limit:
                 yield Violation(kpi.path + ("review", "cadence"),
-                                f"KPI {kpi.id} is reviewed {ADVERBS[cadence]}, slower than the policy allows ({params.slowest_cadence} at the slowest)")
+                                _("KPI {kpi} is reviewed {how_often}, slower than the policy allows ({slowest} at the slowest)").format(
+                                    kpi=kpi.id, how_often=_(ADVERBS[cadence]), slowest=params.slowest_cadence))
 
 
 class MissingReviewer(Rule):
@@ -178,7 +182,7 @@ class MissingReviewer(Rule):
     def check(self, ctx: Context, params):
         for kpi in ctx.kpis():
             if kpi.review is not None and is_blank(kpi.review.reviewer):
-                yield Violation(kpi.path + ("review",), f"KPI {kpi.id} names no reviewer (`review.reviewer`: who evaluates the results)",
+                yield Violation(kpi.path + ("review",), _("KPI {kpi} names no reviewer (`review.reviewer`: who evaluates the results)").format(kpi=kpi.id),
                                 missing=kpi.path + ("review", "reviewer"))
 
 
@@ -311,8 +315,8 @@ class ReviewOverdue(Rule):
         grace = dt.timedelta(days=params.grace_days)
         lag = dt.timedelta(days=params.lag(cadence))
         held = sorted((e for e in kpi.review.log if e.date is not None and e.date <= ctx.as_of), key=lambda e: e.date)
-        window_text = (f"while it is tracked ({start.isoformat()} to {end.isoformat()})" if kpi.active is not None and end
-                       else "")
+        window_text = (_("while it is tracked ({start} to {end})").format(start=start.isoformat(), end=end.isoformat())
+                       if kpi.active is not None and end else "")
         closing_due = later(end + lag + grace, end) if end is not None else None
 
         def covered_end(entry) -> dt.date:
@@ -333,9 +337,11 @@ class ReviewOverdue(Rule):
                 due = max(due, closing_due)  # the closing review may wait for the books to close
             if after.date > due:
                 yield Violation(after.path + ("date",),
-                                f"KPI {kpi.id} is reviewed {ADVERBS[cadence]}, but no review was held between "
-                                f"{before.date.isoformat()} and {after.date.isoformat()} ({(after.date - before.date).days} days): "
-                                f"one was due by {due.isoformat()} ({params.grace_days} days' grace)")
+                                _("KPI {kpi} is reviewed {how_often}, but no review was held between {before} and {after} "
+                                  "({days} days): one was due by {due} ({grace} days' grace)").format(
+                                    kpi=kpi.id, how_often=_(ADVERBS[cadence]), before=before.date.isoformat(),
+                                    after=after.date.isoformat(), days=(after.date - before.date).days, due=due.isoformat(),
+                                    grace=params.grace_days))
         last = held[-1] if held else None
         if last is not None and last.date >= start:
             due = next_due(last)
@@ -344,10 +350,17 @@ class ReviewOverdue(Rule):
         if end is None or due <= end:
             if ctx.as_of > due:
                 where = last.path + ("date",) if last else kpi.path + ("review", "cadence")
-                what = (f"was last reviewed on {last.date.isoformat()}" if last and last.date >= start
-                        else f"has no review since {'its tracking' if kpi.active is not None else 'the plan'} started on {start.isoformat()}")
-                yield Violation(where, f"KPI {kpi.id} is reviewed {ADVERBS[cadence]}{' ' + window_text if window_text else ''} but {what}; "
-                                       f"a review was due by {due.isoformat()} ({params.grace_days} days' grace), as of {ctx.as_of.isoformat()}")
+                if last and last.date >= start:
+                    what = _("was last reviewed on {last}").format(last=last.date.isoformat())
+                elif kpi.active is not None:
+                    what = _("has no review since its tracking started on {start}").format(start=start.isoformat())
+                else:
+                    what = _("has no review since the plan started on {start}").format(start=start.isoformat())
+                text = (_("KPI {kpi} is reviewed {how_often} {window} but {what}; a review was due by {due} ({grace} days' grace), as of {as_of}")
+                        if window_text else
+                        _("KPI {kpi} is reviewed {how_often} but {what}; a review was due by {due} ({grace} days' grace), as of {as_of}"))
+                yield Violation(where, text.format(kpi=kpi.id, how_often=_(ADVERBS[cadence]), window=window_text, what=what,
+                                                   due=due.isoformat(), grace=params.grace_days, as_of=ctx.as_of.isoformat()))
             return
         if ctx.as_of <= closing_due:
             return
@@ -357,13 +370,14 @@ class ReviewOverdue(Rule):
         if any(c >= reach for c in covered):
             return
         where = last.path + ("date",) if last else kpi.path + ("review", "cadence")
-        what = (f"the last review, on {last.date.isoformat()}, covers up to {max(covered).isoformat()}" if last
-                else "no review was logged")
-        ended = f"KPI {kpi.id} stopped being tracked on {end.isoformat()}" if kpi.active is not None and kpi.active.to == end \
-            else f"the plan ended on {end.isoformat()}"
-        yield Violation(where, f"{ended}, but {what}: KPI {kpi.id} is reviewed {ADVERBS[cadence]}, so its last "
-                               f"{interval.days} days need a closing review, due by {closing_due.isoformat()} "
-                               f"(books close {lag.days} days after the period, plus {params.grace_days} days' grace)")
+        what = (_("the last review, on {last}, covers up to {covered}").format(last=last.date.isoformat(), covered=max(covered).isoformat())
+                if last else _("no review was logged"))
+        ended = (_("KPI {kpi} stopped being tracked on {end}").format(kpi=kpi.id, end=end.isoformat())
+                 if kpi.active is not None and kpi.active.to == end else _("the plan ended on {end}").format(end=end.isoformat()))
+        yield Violation(where, _("{ended}, but {what}: KPI {kpi} is reviewed {how_often}, so its last {days} days need a closing "
+                                 "review, due by {due} (books close {lag} days after the period, plus {grace} days' grace)").format(
+                                     ended=ended, what=what, kpi=kpi.id, how_often=_(ADVERBS[cadence]), days=interval.days,
+                                     due=closing_due.isoformat(), lag=lag.days, grace=params.grace_days))
 
 
 class ReviewInFuture(Rule):
@@ -404,4 +418,5 @@ class ReviewInFuture(Rule):
             for entry in kpi.review.log:
                 if entry.date is not None and entry.date > ctx.as_of:
                     yield Violation(entry.path + ("date",),
-                                    f"KPI {kpi.id} has a review dated {entry.date.isoformat()}, after {ctx.as_of.isoformat()} (the day checked)")
+                                    _("KPI {kpi} has a review dated {date}, after {as_of} (the day checked)").format(
+                                        kpi=kpi.id, date=entry.date.isoformat(), as_of=ctx.as_of.isoformat()))

@@ -17,6 +17,7 @@ import unicodedata
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kpi_policies.i18n import N_, _, ngettext
 from kpi_policies.result import Severity
 from kpi_policies.rules.base import Context, Rule, Violation
 from kpi_policies.timeline import (AGGREGATION_WORDS, CADENCE_KIND, TO_DATE, PaceThresholds, aggregation_of,
@@ -61,16 +62,20 @@ def _pace_findings(ctx: Context, params: PaceParams, statuses: tuple[str, ...]):
             continue
         last = result.figures[-1].entry if result.figures else None
         where = last.path + ("actual",) if last is not None and last.path else kpi.path + ("target", "value")
-        how = AGGREGATION_WORDS.get(result.aggregation or "", "latest value")
+        how = _(AGGREGATION_WORDS.get(result.aggregation or "", "latest value"))
         parts = []
         if result.attainment is not None:
-            parts.append(f"{result.attainment * 100:.0f}% of the target attained")
+            parts.append(_("{pct}% of the target attained").format(pct=f"{result.attainment * 100:.0f}"))
         if result.attainment_to_date is not None and result.aggregation in ("total", "ytd"):
-            parts.append(f"{result.attainment_to_date * 100:.0f}% of the target to date ({describe_number(result.target_to_date)})")
+            parts.append(_("{pct}% of the target to date ({target})").format(pct=f"{result.attainment_to_date * 100:.0f}",
+                                                                             target=describe_number(result.target_to_date)))
         figures = "; " + ", ".join(parts) if parts else ""
-        word = {"at_risk": "is at risk", "off_track": "is off track", "missed": "missed its target"}[result.status]
-        yield Violation(where, f"KPI {kpi.id} {word}: {result.status_text} (figures read as the {how}{figures} "
-                               f"up to {result.actual_through.isoformat()})")
+        text = {"at_risk": _("KPI {kpi} is at risk: {status} (figures read as the {how}{figures} up to {date})"),
+                "off_track": _("KPI {kpi} is off track: {status} (figures read as the {how}{figures} up to {date})"),
+                "missed": _("KPI {kpi} missed its target: {status} (figures read as the {how}{figures} up to {date})"),
+                }[result.status]
+        yield Violation(where, text.format(kpi=kpi.id, status=result.status_text, how=how, figures=figures,
+                                           date=result.actual_through.isoformat()))
 
 
 class AtRisk(Rule):
@@ -177,33 +182,40 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", "".join(c for c in text if unicodedata.category(c) != "Mn").lower())
 
 
+#: Kinds of period, as said in messages.
+PERIOD_WORDS = {"month": N_("month"), "quarter": N_("quarter"), "half": N_("half"), "year": N_("year"), "span": N_("span"),
+                "period": N_("period")}
+#: Calendar cadences, as said in messages.
+CADENCE_WORDS = {"monthly": N_("monthly"), "quarterly": N_("quarterly"), "semiannual": N_("semiannual"), "annual": N_("annual")}
+
+
 #: Words that say how a figure adds up -> (the aggregation they point to, what they mean).
 _WORDS = [
-    ("trung binh thang", "average", "a monthly average"),
-    ("trung binh quy", "average", "a quarterly average"),
-    ("trung binh moi thang", "average", "a monthly average"),
-    ("binh quan thang", "average", "a monthly average"),
-    ("monthly average", "average", "a monthly average"),
-    ("average per month", "average", "a monthly average"),
-    ("average monthly", "average", "a monthly average"),
-    ("quarterly average", "average", "a quarterly average"),
-    ("luy ke", "ytd", "a running total to date"),
-    ("cong don", "ytd", "a running total to date"),
-    ("year to date", "ytd", "a running total to date"),
-    ("year-to-date", "ytd", "a running total to date"),
-    ("ytd", "ytd", "a running total to date"),
-    ("cumulative", "ytd", "a running total to date"),
-    ("moi thang", "average", "a figure per month"),
-    ("hang thang", "average", "a figure per month"),
-    ("moi quy", "average", "a figure per quarter"),
-    ("hang quy", "average", "a figure per quarter"),
-    ("moi tuan", "average", "a figure per week"),
-    ("per month", "average", "a figure per month"),
-    ("each month", "average", "a figure per month"),
-    ("a month", "average", "a figure per month"),
-    ("per quarter", "average", "a figure per quarter"),
-    ("each quarter", "average", "a figure per quarter"),
-    ("per week", "average", "a figure per week"),
+    ("trung binh thang", "average", N_("a monthly average")),
+    ("trung binh quy", "average", N_("a quarterly average")),
+    ("trung binh moi thang", "average", N_("a monthly average")),
+    ("binh quan thang", "average", N_("a monthly average")),
+    ("monthly average", "average", N_("a monthly average")),
+    ("average per month", "average", N_("a monthly average")),
+    ("average monthly", "average", N_("a monthly average")),
+    ("quarterly average", "average", N_("a quarterly average")),
+    ("luy ke", "ytd", N_("a running total to date")),
+    ("cong don", "ytd", N_("a running total to date")),
+    ("year to date", "ytd", N_("a running total to date")),
+    ("year-to-date", "ytd", N_("a running total to date")),
+    ("ytd", "ytd", N_("a running total to date")),
+    ("cumulative", "ytd", N_("a running total to date")),
+    ("moi thang", "average", N_("a figure per month")),
+    ("hang thang", "average", N_("a figure per month")),
+    ("moi quy", "average", N_("a figure per quarter")),
+    ("hang quy", "average", N_("a figure per quarter")),
+    ("moi tuan", "average", N_("a figure per week")),
+    ("per month", "average", N_("a figure per month")),
+    ("each month", "average", N_("a figure per month")),
+    ("a month", "average", N_("a figure per month")),
+    ("per quarter", "average", N_("a figure per quarter")),
+    ("each quarter", "average", N_("a figure per quarter")),
+    ("per week", "average", N_("a figure per week")),
 ]
 
 
@@ -222,7 +234,7 @@ def time_word(text: str | None) -> tuple[str, str, str] | None:
     if not matches:
         return None
     m = min(matches, key=lambda x: _WORD_RANK[x.group(1)])
-    _, aggregation, meaning = _WORDS[_WORD_RANK[m.group(1)]]
+    _word, aggregation, meaning = _WORDS[_WORD_RANK[m.group(1)]]
     # the same stretch of the original text (NFD removal keeps one character per letter)
     original = unicodedata.normalize("NFC", text)
     written = original[m.start():m.end()] if len(_plain(original)) == len(original) else m.group(1)
@@ -272,14 +284,15 @@ class UndeclaredAggregation(Rule):
                 if found is None:
                     continue
                 written, aggregation, meaning = found
-                default, _ = aggregation_of(kpi, ctx.catalog)
+                default, _source = aggregation_of(kpi, ctx.catalog)
                 if default == "latest" and meaning.startswith("a figure per"):
                     continue  # "monthly churn rate": the rate's own period, not how figures add up
-                now = f"its figures are read as the {AGGREGATION_WORDS[default]} (the metric's default)" if default else \
-                    "the tool cannot tell how its figures add up"
+                now = (_("its figures are read as the {how} (the metric's default)").format(how=_(AGGREGATION_WORDS[default])) if default
+                       else _("the tool cannot tell how its figures add up"))
                 yield Violation(kpi.path + (field_name,),
-                                f"the {field_name} of KPI {kpi.id} says '{written}' ({meaning}), but the KPI declares no "
-                                f"`aggregation`; {now}: add `aggregation: {aggregation}` if that is what it means")
+                                _("the {field} of KPI {kpi} says '{written}' ({meaning}), but the KPI declares no "
+                                  "`aggregation`; {now}: add `aggregation: {aggregation}` if that is what it means").format(
+                                    field=field_name, kpi=kpi.id, written=written, meaning=_(meaning), now=now, aggregation=aggregation))
                 break
 
 
@@ -324,7 +337,7 @@ class ReviewPeriodMismatch(Rule):
             if kpi.review is None:
                 continue
             cadence = canonical_cadence(kpi.review.cadence)
-            aggregation, _ = aggregation_of(kpi, ctx.catalog)
+            aggregation, _source = aggregation_of(kpi, ctx.catalog)
             expected = CADENCE_KIND.get(cadence or "")
             for entry in kpi.review.log:
                 written = entry.period
@@ -334,23 +347,29 @@ class ReviewPeriodMismatch(Rule):
                 where = entry.path + ("period",)
                 if kind == TO_DATE:
                     if aggregation in ("total", "average"):
-                        yield Violation(where, f"KPI {kpi.id} adds up as the {AGGREGATION_WORDS[aggregation]}, but its review "
-                                               f"of {entry.date.isoformat()} logs a running total (`period: to-date`); log the "
-                                               f"figure of the {expected or 'period'} alone, or declare `aggregation: ytd`")
+                        yield Violation(where, _("KPI {kpi} adds up as the {how}, but its review of {date} logs a running total "
+                                                 "(`period: to-date`); log the figure of the {period} alone, or declare "
+                                                 "`aggregation: ytd`").format(
+                                                     kpi=kpi.id, how=_(AGGREGATION_WORDS[aggregation]), date=entry.date.isoformat(),
+                                                     period=_(PERIOD_WORDS.get(expected or "period", expected or "period"))))
                     continue
                 span = parse_period(written)
                 if span is None:
                     continue
                 if span.end > entry.date:
-                    yield Violation(where, f"the review of KPI {kpi.id} on {entry.date.isoformat()} logs period {written}, "
-                                           f"which had not ended by then (it ends {span.end.isoformat()})")
+                    yield Violation(where, _("the review of KPI {kpi} on {date} logs period {period}, which had not ended by then "
+                                             "(it ends {end})").format(kpi=kpi.id, date=entry.date.isoformat(), period=written,
+                                                                       end=span.end.isoformat()))
                 elif aggregation == "ytd":
-                    yield Violation(where, f"KPI {kpi.id} logs a running total to date (`aggregation: ytd`), but its review of "
-                                           f"{entry.date.isoformat()} says it covers {written} alone; write `period: to-date` "
-                                           f"or declare the aggregation the figures really have")
+                    yield Violation(where, _("KPI {kpi} logs a running total to date (`aggregation: ytd`), but its review of {date} "
+                                             "says it covers {period} alone; write `period: to-date` or declare the aggregation "
+                                             "the figures really have").format(kpi=kpi.id, date=entry.date.isoformat(), period=written))
                 elif expected and kind != expected:
-                    yield Violation(where, f"KPI {kpi.id} is reviewed {cadence}, so each review logs a {expected}, but the "
-                                           f"review of {entry.date.isoformat()} logs {written} (a {kind})")
+                    yield Violation(where, _("KPI {kpi} is reviewed {cadence}, so each review logs a {expected}, but the review of "
+                                             "{date} logs {period} (a {kind})").format(
+                                                 kpi=kpi.id, cadence=_(CADENCE_WORDS.get(cadence, cadence)),
+                                                 expected=_(PERIOD_WORDS.get(expected, expected)), date=entry.date.isoformat(),
+                                                 period=written, kind=_(PERIOD_WORDS.get(kind, kind))))
 
 
 class BaselinePeriod(Rule):
@@ -398,8 +417,9 @@ class BaselinePeriod(Rule):
             where = kpi.path + ("baseline", "period")
             label = base.label()
             if base.end >= window.start:
-                yield Violation(where, f"the baseline of KPI {kpi.id} covers {label}, which does not end before the target's "
-                                       f"window starts ({window.start.isoformat()}): a baseline is measured before the plan")
+                yield Violation(where, _("the baseline of KPI {kpi} covers {label}, which does not end before the target's "
+                                         "window starts ({start}): a baseline is measured before the plan").format(
+                                             kpi=kpi.id, label=label, start=window.start.isoformat()))
                 continue
             aggregation, source = aggregation_of(kpi, ctx.catalog)
             worded = time_word(kpi.name) or time_word(kpi.description)
@@ -408,19 +428,21 @@ class BaselinePeriod(Rule):
             if aggregation not in ("total", "ytd", "average"):
                 continue
             if aggregation in ("total", "ytd") and abs(base.days - window.days) > 0.1 * window.days:
-                yield Violation(where, f"the baseline of KPI {kpi.id} covers {label} ({_length(base)}), but its target covers "
-                                       f"{window.label()} ({_length(window)}): a {AGGREGATION_WORDS[aggregation]} over another "
-                                       f"length of time cannot be compared; use the same period last year")
+                yield Violation(where, _("the baseline of KPI {kpi} covers {label} ({length}), but its target covers {window} "
+                                         "({window_length}): a {how} over another length of time cannot be compared; use the "
+                                         "same period last year").format(
+                                             kpi=kpi.id, label=label, length=_length(base), window=window.label(),
+                                             window_length=_length(window), how=_(AGGREGATION_WORDS[aggregation])))
             elif abs(base.days - window.days) <= 0.1 * window.days and window.days < 360 and (
                     base.start.month, base.start.day) != (window.start.month, window.start.day):
-                yield Violation(where, f"the baseline of KPI {kpi.id} covers {label}, but its target covers {window.label()}: "
-                                       f"not the same season, so seasonal swings (Tết, mega sales) read as growth or decline; "
-                                       f"use the same period last year")
+                yield Violation(where, _("the baseline of KPI {kpi} covers {label}, but its target covers {window}: not the same "
+                                         "season, so seasonal swings (Tết, mega sales) read as growth or decline; use the same "
+                                         "period last year").format(kpi=kpi.id, label=label, window=window.label()))
 
 
 def _length(span) -> str:
     months = span.months
     if isinstance(months, int):
-        return f"{months} month{'s' if months != 1 else ''}"
-    return f"{span.days} days"
+        return ngettext("{n} month", "{n} months", months).format(n=months)
+    return _("{n} days").format(n=span.days)
 
