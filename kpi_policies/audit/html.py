@@ -26,7 +26,7 @@ from kpi_policies.i18n import N_
 # Words of the page (English; the template shows them through ``_``).
 OUTCOME_WORDS = {"pass": N_("pass"), "fail": N_("fail"), "suppressed": N_("suppressed"), "not_applicable": N_("n/a")}
 STATUS_WORDS = {"reached": N_("target reached"), "on_track": N_("on track"), "at_risk": N_("at risk"), "off_track": N_("off track"),
-                "missed": N_("missed"), "not_started": N_("not started"), "no_data": N_("not measurable")}
+                "missed": N_("missed"), "not_started": N_("not started"), "no_data": N_("no data yet")}
 DIRECTION_WORDS = {"increase": N_("increase"), "decrease": N_("decrease"), "maintain": N_("maintain")}
 UNIT_SUFFIX = {"percent": "%", "count": "", "ratio": "\u00d7", "score": N_(" points"), "days": N_(" days")}
 _TICKS = re.compile(r"`([^`]+)`")

@@ -61,6 +61,7 @@ def kpi_progress(kpi, plan_period=None, *, as_of: dt.date | None = None, catalog
     return {
         "id": kpi.id or f"kpis[{kpi.path[-1] if kpi.path else '?'}]",
         "name": kpi.name,
+        "owner": getattr(kpi, "owner", None),
         "unit": kpi.unit,
         "direction": kpi.direction,
         "objective": kpi.objective,
