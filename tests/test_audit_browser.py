@@ -190,3 +190,22 @@ def test_font_stacks_name_only_fonts_with_vietnamese_coverage():
     assert len(faces) == 2 and all("unicode-range: U+1EA0-1EF9" in f and "url(" not in f for f in faces)
     assert all("Menlo" not in stack for stack in stacks.values())  # lacks Vietnamese letters: "mỗi" drawn as "môĩ"
     assert all("var(--" in d for d in re.findall(r"font-family:[^;]*;", css) if "KP Vietnamese" not in d)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_report_has_no_serious_accessibility_violation_on_a_desktop_or_a_phone(tmp_path, page_of, width):
+    """axe-core (the engine of browser accessibility checkers) finds no serious or critical violation, phone width included."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    repo = make_audited_repo(tmp_path / "repo")
+    out = tmp_path / "report.html"
+    proc = run_cli("report", "plans", "--as-of", AS_OF, "--format", "html", "--output", str(out), cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    page, errors, _ = page_of(out)
+    page.set_viewport_size({"width": width, "height": 844})
+    violations = axe.Axe().run(page).response["violations"]
+    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == [] and errors == []
+    # at phone width the page itself never scrolls sideways: wide tables scroll inside their own box
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1
+        && !e.closest('.scroll, .snippet')).slice(0, 5).map(e => e.tagName + '.' + e.className + ' in ' + e.parentElement.tagName)""")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, wide
