@@ -3,7 +3,7 @@
 Vietnamese KPI templates give each KPI a weight (trọng số, in percent, adding
 up to 100) and score the plan as the sum of weight x the KPI's completion.
 The per-KPI figure is the KPI's attainment as the progress data gives it
-(``attainment``: actual to date over the target to date, phased; docs/domain.md
+(``attainment``: actual to date over the KPI's whole target, as the report's KPI cards show it; docs/domain.md
 "Time: what a figure covers"). The progress from baseline to target
 (``share``) is not used: for a total such as revenue logged year to date it
 compares a part of the year with the whole year's target and reads far below
@@ -17,7 +17,7 @@ up to 100.
 from __future__ import annotations
 
 BASIS = "attainment"
-BASIS_TEXT = "attainment (actual to date over target to date)"
+BASIS_TEXT = "attainment (actual to date over the KPI's whole target)"
 
 
 def weighted_completion(kpis, progress: list[dict]) -> dict | None:
