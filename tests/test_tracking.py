@@ -369,4 +369,4 @@ def test_a_target_against_the_direction_is_not_shown_as_reached_in_any_report_fo
     (revenue,) = [k for d in json.loads(outputs["json"])["documents"] for k in d["kpis"] if k["id"] == "KPI-REVENUE"]
     assert revenue["status"] == "no_data" and "not judged" in revenue["status_text"]
     assert "FE004" in outputs["html"] and "target reached" not in outputs["html"]
-    assert "target reached" not in outputs["markdown"] and "| not measurable |" in outputs["markdown"]
+    assert "target reached" not in outputs["markdown"] and "| no data yet |" in outputs["markdown"]
