@@ -466,3 +466,25 @@ def test_a_policy_relation_replaces_the_catalog_relation_of_the_same_id(tmp_path
     assert _findings(_plan(), "DR003") == []
     found = _findings(_plan(), "DR003", policy=policy)  # 84,000 x 628,600 x 1.1 = 58.1 bn
     assert len(found) == 1 and "imply 58.1 bn VND" in found[0].message
+
+
+def test_a_misread_amount_is_reported_once_not_again_by_the_rules_that_compute_with_it():
+    """`600.000` (a thousands dot) is FE011's finding; the identities and the growth limit do not add noise computed from 600."""
+    from conftest import check_texts, replace
+
+    text = replace(REFERENCE_PLAN, {"  - id: KPI-CONVERSION": "  - id: KPI-ORDERS\n    name: Orders\n    objective: OBJ-REVENUE\n"
+                                    "    metric: orders\n    unit: count\n    direction: increase\n"
+                                    "    baseline: {value: 80000, period: 2026}\n    target: {value: 84000, due: 2027-12-31}\n"
+                                    "    measurement: {tool: crm, source: CRM orders, owner: sales-ops}\n"
+                                    "    review: {cadence: monthly, reviewer: head-of-marketing, log: [{date: 2027-03-31, actual: 7250}]}\n"
+                                    "  - id: KPI-AOV\n    name: Average order value\n    objective: OBJ-REVENUE\n"
+                                    "    metric: average_order_value\n    unit: VND\n    direction: increase\n"
+                                    "    baseline: {value: 600.000, period: 2026}\n    target: {value: 628600, due: 2027-12-31}\n"
+                                    "    measurement: {tool: crm, source: CRM orders report, owner: sales-ops}\n"
+                                    "    review: {cadence: monthly, reviewer: head-of-marketing, log: [{date: 2027-03-31, actual: 609700}]}\n"
+                                    "  - id: KPI-CONVERSION",
+                                    "    drivers: [KPI-CONVERSION]\n": "    drivers: [KPI-ORDERS, KPI-AOV]\n"})
+    found = sorted({f.rule_id for f in check_texts({"p.yaml": text}).findings if f.severity.value == "error"})
+    assert found == ["FE011"], found
+    # written in full, the same plan adds up
+    assert not [f for f in check_texts({"p.yaml": text.replace("600.000", "600000")}).findings if f.severity.value == "error"]

@@ -215,11 +215,16 @@ class TargetIdentity(Rule):
 
 
 def _identity(ctx: Context, which: str, tolerance: float):
+    from kpi_policies.rules.feasibility import misread_amounts
+
     catalog = ctx.catalog
+    misread = misread_amounts(ctx)
     for applied in _analysis(ctx).applied:
         parent = applied.parent
         if _missing(applied, which):
             continue  # FE001 and FE002 report missing baselines and targets
+        if any(kpi.path + (which, "value") in misread for kpi in [parent, *applied.members.values()]):
+            continue  # FE011 reports the misread amount (585.000); an identity computed from it would only add noise
         declared = rel.value_of(parent, which)
         where = parent.path + (which, "value")
         try:

@@ -244,6 +244,8 @@ class ChangeBeyondLimit(Rule):
             base, target = kpi.baseline.value, kpi.target.value
             if base is None or target is None or not is_blank(kpi.target.justification):
                 continue
+            if {kpi.path + ("baseline", "value"), kpi.path + ("target", "value")} & misread_amounts(ctx):
+                continue  # FE011 says the number is misread (585.000): a change computed from it means nothing
             if _in_points(ctx, kpi):
                 points = abs(target - base)
                 if points > params.max_change_points:
@@ -683,3 +685,24 @@ class ImplausibleAmount(Rule):
                                             "the full amount without separators (in thousands it would be {thousands}: write {plain})").format(
                                                 what=what, value=_num(value), unit=unit, floor=_num(floor), thousands=_num(value * 1000),
                                                 plain=int(round(value * 1000))))
+
+
+def misread_amounts(ctx: Context) -> frozenset:
+    """Paths of the amounts rule FE011 reports (a thousands dot read as a decimal point, or money below the floor).
+
+    Rules that compute with amounts (FE005, the driver identities) leave these alone: the number they would
+    compute from is not the one the plan means, and FE011 already says what to write.
+    """
+    key = id(ctx.plan)
+    cached = _MISREAD.get(key)
+    if cached is None or cached[0] is not ctx.plan:
+        try:
+            paths = frozenset(tuple(v.path) for v in ImplausibleAmount().check(ctx, CurrencyFloorParams()))
+        except Exception:  # a plan FE011 cannot read: nothing is known to be misread
+            paths = frozenset()
+        _MISREAD.clear()  # one plan at a time: the cache never grows
+        _MISREAD[key] = cached = (ctx.plan, paths)
+    return cached[1]
+
+
+_MISREAD: dict = {}
