@@ -674,9 +674,16 @@ def _pace(kpi, plan_period, catalog, as_of: dt.date, thresholds: PaceThresholds)
             actual=money(out.actual), pct=f"{pct:.0f}", target=money(out.target_to_date))
     else:
         pct = out.forecast_ratio * 100
-        forecast_text = (_("forecast {forecast} at {date}, {pct}% of the target {target}") if window else
-                         _("forecast {forecast} at the due date, {pct}% of the target {target}")).format(
-            forecast=money(out.forecast), date=window.end.isoformat() if window else "", pct=f"{pct:.0f}", target=money(target))
+        if direction == "decrease" and target and out.forecast and out.forecast > target:
+            # a cost or a rate that should fall: "7% above the target" reads plainer than "93% of the target"
+            forecast_text = (_("forecast {forecast} at {date}, {over}% above the target {target}") if window else
+                             _("forecast {forecast} at the due date, {over}% above the target {target}")).format(
+                forecast=money(out.forecast), date=window.end.isoformat() if window else "",
+                over=f"{(out.forecast / target - 1) * 100:.0f}", target=money(target))
+        else:
+            forecast_text = (_("forecast {forecast} at {date}, {pct}% of the target {target}") if window else
+                             _("forecast {forecast} at the due date, {pct}% of the target {target}")).format(
+                forecast=money(out.forecast), date=window.end.isoformat() if window else "", pct=f"{pct:.0f}", target=money(target))
     if pct >= thresholds.on_track:
         out.status = "on_track"
     elif pct >= thresholds.off_track:
