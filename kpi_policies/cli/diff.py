@@ -193,7 +193,8 @@ def to_markdown(base: str, diffs: list[ch.DocumentDiff]) -> str:
     counts = ch.summary(diffs)
     out = [f"### KPI plan changes since {base}", "",
            f"**{counts['breaking']} breaking**, {counts['dangerous']} dangerous, {counts['safe']} safe. "
-           "Breaking changes need an entry in the plan's `revisions:` (reason, and an approver other than the owner).", ""]
+           "Each breaking change must be recorded in the plan's `revisions:` (reason, and an approver other than the owner); "
+           "`kpi-policies check --base` says which are not.", ""]
     for d in diffs:
         if not d.changes:
             continue
