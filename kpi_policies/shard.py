@@ -61,20 +61,12 @@ def shard_of(path: str, count: int) -> int:
     return 1 + int(hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16], 16) % count
 
 
-STRATEGY = re.compile(r"^kind:\s*['\"]?Strategy['\"]?\s*(?:#.*)?$", re.M)
-
-
 def _is_strategy(path: str) -> bool:
-    """True when a regular file says ``kind: Strategy`` at the top level (the engine's cheap test)."""
-    import stat
+    """True when a file is a strategy by the engine's own test (:func:`kpi_policies.index.looks_like_strategy`)."""
+    from kpi_policies.index import looks_like_strategy, read_head
 
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return False
-        with open(path, "rb") as fh:
-            return bool(STRATEGY.search(fh.read(200_000).decode("utf-8", "replace")))
-    except OSError:
-        return False
+    head = read_head(path)
+    return head is not None and looks_like_strategy(head)
 
 
 def summary_of(path: str, engine=None):
