@@ -453,3 +453,13 @@ def test_deleting_a_plan_in_force_fails_the_gate_and_an_ended_one_does_not(repo)
         "  - plan: shop-marketing-2027\n    rules: [CH005]\n    reason: Shop closed; deletion approved by the CEO on 2027-04-08\n")
     code, findings, _ = _check(repo, "--base", "HEAD~1", "--policy", "acme.yaml", "plans")
     assert code == 0 and _ch(findings)[0]["suppression"]
+
+
+def test_diff_markdown_escapes_plan_text_for_a_pull_request_comment(tmp_path):
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(PLAN, encoding="utf-8")
+    new.write_text(PLAN.replace("source: CRM monthly revenue report", "source: CRM report of @sales-team | &copy;", 1), encoding="utf-8")
+    assert "CRM report of @sales-team" in new.read_text()
+    proc = run_cli("diff", str(old), str(new), "--format", "markdown", cwd=tmp_path)
+    assert "@sales-team" not in proc.stdout and "&copy;" not in proc.stdout, proc.stdout
+    assert "@&#8203;sales-team" in proc.stdout

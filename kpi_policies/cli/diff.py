@@ -186,7 +186,10 @@ _ICONS = {ch.BREAKING: "🔴 breaking", ch.DANGEROUS: "🟠 dangerous", ch.SAFE:
 
 
 def _cell(text) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    """Plan text in a Markdown table cell, escaped as every Markdown report escapes it (a plan's ``@team`` pings nobody)."""
+    from kpi_policies.report.markdown import _cell as cell
+
+    return cell(str(text if text is not None else ""))
 
 
 def to_markdown(base: str, diffs: list[ch.DocumentDiff]) -> str:
