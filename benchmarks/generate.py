@@ -79,6 +79,7 @@ def plan(i: int, rng: random.Random) -> str:
         lines += [
             f"  - id: {kid}",
             f"    name: {name} {k} ({'Việt Nam' if k % 2 else 'online'})",
+            f"    owner: owner-{k % 5}",
             f"    objective: {'OBJ-PROFIT' if defect == 'objective' and k == 1 else objectives[OBJECTIVE_GOAL[metric]]}",
             f"    metric: {metric}",
             f"    unit: {unit}",

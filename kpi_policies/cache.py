@@ -265,6 +265,10 @@ class Cache:
         cache.hits = cache.misses = 0
         return cache
 
+    def plan_facts(self) -> "PlanFacts":
+        """The store of plan summaries kept beside the entries (see :class:`PlanFacts`)."""
+        return PlanFacts(self)
+
     def get(self, key: str):
         """The cached outcome ``(FileResult, waivers, DocumentSummary)``, or ``None`` (also for unsigned entries and links)."""
         if not self.enabled:
@@ -291,27 +295,37 @@ class Cache:
         if not self.enabled:
             return
         folders, name = self._parts(key)
+        body = json.dumps(_encode(result, waivers, summary), ensure_ascii=False, separators=(",", ":"))
         try:
-            with _Folders(self.root, folders[:1], create=True) as top:
-                _write_new(top.fd, ".gitignore", "# created by kpi-policies\n*\n")
-                _write_new(top.fd, "CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# kpi-policies cache\n")
-            body = json.dumps(_encode(result, waivers, summary), ensure_ascii=False, separators=(",", ":"))
-            data = (self._mac(body) + "\n" + body).encode("utf-8", "surrogateescape")
-            with _Folders(self.root, folders, create=True) as dirs:
-                tmp = f".{name}.{secrets.token_hex(8)}.tmp"
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644, dir_fd=dirs.fd)
-                try:
-                    with os.fdopen(fd, "wb") as fh:
-                        fh.write(data)
-                    os.replace(tmp, name, src_dir_fd=dirs.fd, dst_dir_fd=dirs.fd)  # replaces a link, never follows it
-                except BaseException:
-                    try:
-                        os.unlink(tmp, dir_fd=dirs.fd)
-                    except OSError:
-                        pass
-                    raise
+            _write_atomic(self.root, folders, name, (self._mac(body) + "\n" + body).encode("utf-8", "surrogateescape"))
         except OSError:
             pass
+
+
+def _write_atomic(root: str, folders: list[str], name: str, data: bytes) -> None:
+    """Write ``data`` to ``root/folders.../name`` through a temporary file, never following a link.
+
+    The cache's top folder gets its ``.gitignore`` and ``CACHEDIR.TAG`` first.
+
+    Raises:
+        OSError: when the cache cannot be written (the caller skips it).
+    """
+    with _Folders(root, folders[:1], create=True) as top:
+        _write_new(top.fd, ".gitignore", "# created by kpi-policies\n*\n")
+        _write_new(top.fd, "CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# kpi-policies cache\n")
+    with _Folders(root, folders, create=True) as dirs:
+        tmp = f".{name}.{secrets.token_hex(8)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644, dir_fd=dirs.fd)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, name, src_dir_fd=dirs.fd, dst_dir_fd=dirs.fd)  # replaces a link, never follows it
+        except BaseException:
+            try:
+                os.unlink(tmp, dir_fd=dirs.fd)
+            except OSError:
+                pass
+            raise
 
 
 def _encode(result: FileResult, waivers: list, summary: DocumentSummary) -> dict:
@@ -351,3 +365,97 @@ def _decode(data: dict):
     s = data["summary"]
     summary = DocumentSummary(s["file"], s["kind"], s["doc_id"], tuple(s["id_position"]), s.get("facts"))
     return result, waivers, summary
+
+
+class PlanFacts:
+    """What the roll-ups across plans need of each plan file of the repository, remembered between runs.
+
+    A plan checked alone (pre-commit) or a strategy checked without its plans
+    still needs the other plans of its strategy (DR010, DR011); reading and
+    validating every one of them on every commit would cost seconds in a
+    repository of many plans. This store keeps, per file, the summary a run
+    made of it (see ``kpi_policies.index.plan_facts_of``) with the sha256 of
+    its bytes and its ``stat`` fields, in one signed JSON file beside the
+    per-file entries. A file whose size, inode, modification and change times
+    match what was stored (and were stored more than two seconds after the
+    last of them, as git trusts its index) is not read again; any other file is read, and its
+    summary is reused only when its content hash matches. The key covers this
+    package's code (:func:`code_digest`), so a changed rule never reuses a
+    summary made by the code before it.
+    """
+
+    NAME = "plans.json"
+    #: Seconds a file's modification must precede the recording of its summary for its stat fields to be trusted.
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, cache: "Cache"):
+        self.cache = cache
+        self.context = hashlib.sha256(f"{__version__}\x1f{FORMAT}\x1f{code_digest()}".encode()).hexdigest()
+        self.entries: dict[str, dict] | None = None
+        self.dirty = False
+
+    def _load(self) -> dict:
+        if self.entries is not None:
+            return self.entries
+        self.entries = {}
+        cache = self.cache
+        if not cache.enabled:
+            return self.entries
+        try:
+            with _Folders(cache.root, [CACHE_DIR, f"v{FORMAT}"], create=False) as dirs:
+                fd = os.open(self.NAME, os.O_RDONLY | _NOFOLLOW, dir_fd=dirs.fd)
+            with os.fdopen(fd, encoding="utf-8", errors="surrogateescape") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    raise ValueError("not a regular file")
+                mac, _, body = fh.read().partition("\n")
+            if not hmac.compare_digest(mac, cache._mac(body)):
+                raise ValueError("not signed by this user's key")
+            data = json.loads(body)
+            if data.get("context") == self.context and isinstance(data.get("files"), dict):
+                self.entries = data["files"]
+        except (OSError, ValueError, TypeError, RecursionError):
+            pass
+        return self.entries
+
+    def get(self, name: str, info: os.stat_result, raw: bytes | None = None):
+        """``(True, facts)`` when the stored summary of ``name`` still holds, else ``(False, None)``.
+
+        Without ``raw`` only the stat fields are compared; with it, the content hash.
+        """
+        entry = self._load().get(name)
+        if not isinstance(entry, dict) or "facts" not in entry:
+            return False, None
+        if raw is None:
+            fresh = (entry.get("stat") == _stat_fields(info) and isinstance(entry.get("at"), int)
+                     and max(info.st_mtime_ns, info.st_ctime_ns) < entry["at"] - self.RACY_NS)
+            return (True, entry["facts"]) if fresh else (False, None)
+        if entry.get("sha256") == hashlib.sha256(raw).hexdigest():
+            self.put(name, info, raw, entry["facts"])
+            return True, entry["facts"]
+        return False, None
+
+    def put(self, name: str, info: os.stat_result, raw: bytes, facts) -> None:
+        """Remember the summary of the file ``name`` (relative to the repository root) made from ``raw``."""
+        import time
+
+        self._load()[name] = {"stat": _stat_fields(info), "at": time.time_ns(),
+                              "sha256": hashlib.sha256(raw).hexdigest(), "facts": facts}
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the store when it changed, without the entries of files that are gone."""
+        cache = self.cache
+        if not self.dirty or not cache.enabled or self.entries is None:
+            return
+        files = {name: entry for name, entry in self.entries.items() if os.path.isfile(os.path.join(cache.root, name))}
+        body = json.dumps({"context": self.context, "files": files}, ensure_ascii=False, separators=(",", ":"))
+        try:
+            _write_atomic(cache.root, [CACHE_DIR, f"v{FORMAT}"], self.NAME, (cache._mac(body) + "\n" + body).encode("utf-8", "surrogateescape"))
+        except OSError:
+            pass
+        self.dirty = False
+
+
+def _stat_fields(info: os.stat_result) -> list[int]:
+    """What tells that a file changed without reading it (as git's index does; the change time moves on every write)."""
+    return [info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns]

@@ -5,7 +5,7 @@ then among the Strategy files of the repository the plan lives in (the folder
 holding ``.git``, or the plan's own folder outside git). Strategies found that
 way are read only to resolve references; no finding is reported on them.
 
-The plans serving a strategy (:meth:`Index.plans_for`) are likewise the run's
+The plans serving a strategy (:meth:`Index.plan_facts_for`) are likewise the run's
 plans plus the repository's: a strategy checked alone, or a plan checked alone
 under pre-commit, still sees its sibling plans; findings go only on the files
 of the run.
@@ -13,10 +13,12 @@ of the run.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import stat
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,11 +67,11 @@ class Index:
     run_paths: tuple = ()
     run_documents: dict = field(default_factory=dict, repr=False)
     _repo_strategies: dict[str, dict[str, Entry]] = field(default_factory=dict)
-    _repo_plans: dict[tuple, list[Entry]] = field(default_factory=dict)
-    _run_plans: list[Entry] | None = None
+    _repo_plans: dict[tuple, list[tuple[str, dict]]] = field(default_factory=dict)
+    _run_plans: list[tuple[str, dict]] | None = None
 
     def note_run(self, paths, documents=None) -> None:
-        """Remember the files of the run (and documents given as text) so :meth:`plans_for` sees them."""
+        """Remember the files of the run (and documents given as text) so :meth:`plan_facts_for` sees them."""
         self.run_paths = tuple(paths)
         self.run_documents = dict(documents or {})
         self._run_plans = None
@@ -78,26 +80,35 @@ class Index:
         """True when ``entry`` is a file of this run (not one found in the repository)."""
         return entry is not None and (any(e is entry for e in self.entries) or entry.file in self.run_paths)
 
-    def plans_for(self, strategy_id: str, near: str, current: Entry | None = None) -> list[Entry]:
-        """The plans naming ``strategy_id`` in ``metadata.strategy``: the run's, then the repository's.
+    def plan_facts_for(self, strategy_id: str, near: str, summarize, current: Entry | None = None) -> list[dict]:
+        """``summarize(model)`` of every plan naming ``strategy_id`` in ``metadata.strategy``: the run's, then the repository's.
 
         A file read both ways counts once, as the run has it; ``current`` (the
-        plan being judged) replaces its own file.
+        plan being judged) replaces its own file. Plans outside the run are read
+        through the run's store of plan summaries when there is one (see
+        :func:`remembering_plans`), so an unchanged plan is not read again.
         """
         if self._run_plans is None:
-            self._run_plans = [e for e in (_read(p, "KpiPlan", self.run_documents.get(p)) for p in self.run_paths
-                                           if p in self.run_documents or _looks_like(p, _PLAN_HINT)) if e is not None]
+            self._run_plans = []
+            for p in self.run_paths:
+                if p in self.run_documents:
+                    entry = _read(p, "KpiPlan", self.run_documents[p])
+                    facts = summarize(entry.model) if entry is not None else None
+                else:
+                    facts = plan_facts_of(p, summarize)
+                if facts:
+                    self._run_plans.append((p, facts))
         self.repository_searches += 1
         root = repository_root(near)
         if (root, strategy_id) not in self._repo_plans:
-            self._repo_plans[(root, strategy_id)] = _scan(root, _PLAN_HINT, "KpiPlan", strategy_id,
-                                                          skip=frozenset(_real(p) for p in self.run_paths))
-        out: dict[str, Entry] = {}
-        known = [e for e in self.entries if e.kind == "KpiPlan"]
-        for entry in [*self._repo_plans[(root, strategy_id)], *self._run_plans, *known, *([current] if current else [])]:
-            if entry.model.metadata.strategy == strategy_id:
-                out[_real(entry.file)] = entry
-        return sorted(out.values(), key=lambda e: (e.id, e.file))
+            self._repo_plans[(root, strategy_id)] = repository_plan_facts(
+                root, strategy_id, summarize, skip=frozenset(_real(p) for p in self.run_paths))
+        out: dict[str, tuple[str, dict]] = {}
+        known = [(e.file, summarize(e.model)) for e in [*(e for e in self.entries if e.kind == "KpiPlan"), *([current] if current else [])]]
+        for file, facts in [*self._repo_plans[(root, strategy_id)], *self._run_plans, *known]:
+            if facts and facts.get("strategy") == strategy_id:
+                out[_real(file)] = (file, facts)
+        return [facts for file, facts in sorted(out.values(), key=lambda pair: (pair[1].get("id") or "", pair[0]))]
 
     def add(self, entry: Entry) -> None:
         """Record a plan or strategy of this run."""
@@ -179,10 +190,9 @@ def _read(path: str, kind_wanted: str, document=None) -> Entry | None:
     return Entry(kind, model.metadata.id, path, model, doc)
 
 
-def _scan(root: str, hint, kind_wanted: str, must_contain: str | None = None, skip=frozenset()) -> list[Entry]:
+def _scan(root: str, hint, kind_wanted: str) -> list[Entry]:
     """The documents of one kind below ``root`` (text tests first; at most :data:`MAX_SCAN` files looked at).
 
-    ``skip`` holds real paths not to read (the files of the run, already known).
     """
     found: list[Entry] = []
     seen = 0
@@ -195,12 +205,8 @@ def _scan(root: str, hint, kind_wanted: str, must_contain: str | None = None, sk
             if seen > MAX_SCAN:
                 return found
             path = os.path.join(folder, name)
-            if skip and _real(path) in skip:
-                continue
             head = read_head(path)
-            if head is None:
-                continue
-            if not hint.search(head) or (must_contain and must_contain not in head):
+            if head is None or not hint.search(head):
                 continue
             entry = _read(path, kind_wanted)
             if entry is not None:
@@ -213,4 +219,88 @@ def _scan_strategies(root: str) -> dict[str, Entry]:
     found: dict[str, Entry] = {}
     for entry in _scan(root, _STRATEGY_HINT, "Strategy"):
         found.setdefault(entry.id, entry)
+    return found
+
+
+#: The store of plan summaries of the run under way (``None``: every plan outside the run is read).
+_PLAN_FACTS: ContextVar = ContextVar("kpi_policies_plan_facts", default=None)
+
+
+@contextlib.contextmanager
+def remembering_plans(store):
+    """Within the block, plans outside the run are summarised through ``store`` (a
+    :class:`kpi_policies.cache.PlanFacts`, or ``None``), which is saved at the end."""
+    token = _PLAN_FACTS.set(store)
+    try:
+        yield
+    finally:
+        _PLAN_FACTS.reset(token)
+        if store is not None:
+            store.save()
+
+
+def plan_facts_of(path: str, summarize) -> dict | None:
+    """``summarize(model)`` of the plan in the file ``path``; ``None`` when it is not a readable, valid plan.
+
+    Through the run's store (see :func:`remembering_plans`) an unchanged file
+    costs a ``stat`` (or a read and a hash), not a parse.
+    """
+    from kpi_policies.load import load_bytes, read_bytes
+
+    store = _PLAN_FACTS.get()
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    name = None
+    if store is not None:
+        name = os.path.relpath(_real(path), store.cache.root)
+        known, facts = store.get(name, info)
+        if known:
+            return facts
+    raw, _problem = read_bytes(path)
+    if raw is None:
+        return None
+    if store is not None:
+        known, facts = store.get(name, info, raw)
+        if known:
+            return facts
+    facts = None
+    if _PLAN_HINT.search(raw[:SNIFF_BYTES].decode("utf-8", "replace")):
+        entry = _read(path, "KpiPlan", load_bytes(raw, path))
+        facts = summarize(entry.model) if entry is not None else None
+    if store is not None:
+        store.put(name, info, raw, facts)
+    return facts
+
+
+def repository_plan_facts(root: str, strategy_id: str, summarize, skip=frozenset()) -> list[tuple[str, dict]]:
+    """``(file, summarize(model))`` of the plans below ``root`` naming ``strategy_id``, but for the files in ``skip`` (real paths).
+
+    Without a store of plan summaries, a file whose first bytes do not name the
+    strategy is not parsed; with one, every plan is summarised once and kept.
+    """
+    found: list[tuple[str, dict]] = []
+    remembered = _PLAN_FACTS.get() is not None
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        for name in sorted(files):
+            if not name.endswith((".yaml", ".yml")):
+                continue
+            seen += 1
+            if seen > MAX_SCAN:
+                return found
+            path = os.path.join(folder, name)
+            if skip and _real(path) in skip:
+                continue
+            if not remembered:
+                head = read_head(path)
+                if head is None or not _PLAN_HINT.search(head) or strategy_id not in head:
+                    continue
+            facts = plan_facts_of(path, summarize)
+            if facts and facts.get("strategy") == strategy_id:
+                found.append((path, facts))
     return found

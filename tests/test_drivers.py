@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
+import time
 
 import pytest
 
@@ -488,3 +490,39 @@ def test_a_misread_amount_is_reported_once_not_again_by_the_rules_that_compute_w
     assert found == ["FE011"], found
     # written in full, the same plan adds up
     assert not [f for f in check_texts({"p.yaml": text.replace("600.000", "600000")}).findings if f.severity.value == "error"]
+
+
+def test_a_plan_checked_alone_parses_its_unchanged_siblings_once_and_sees_an_edited_one(group, monkeypatch):
+    from kpi_policies import index
+
+    parsed = []
+    real_read = index._read
+    monkeypatch.setattr(index, "_read", lambda path, kind, document=None: parsed.append(os.path.basename(path)) or real_read(path, kind, document))
+    for plan in (group / "plans").iterdir():  # files last changed an hour ago: their stat fields can be trusted
+        os.utime(plan, (time.time() - 3600,) * 2)
+    code, report = check_json("--as-of", "2027-04-10", "plans/retail.yaml", cwd=group)
+    assert {"b2b.yaml", "online.yaml"} <= set(parsed)
+    assert "2.0 bn (2.0%) short of 100.0 bn" in [f for f in report["findings"] if f["rule_id"] == "DR010"][0]["message"]
+    parsed.clear()
+    code, again = check_json("--as-of", "2027-04-10", "plans/retail.yaml", cwd=group)
+    assert again == report and "b2b.yaml" not in parsed and "online.yaml" not in parsed
+    # an edited sibling is read again, even with the same size and modification time
+    b2b = group / "plans" / "b2b.yaml"
+    before = b2b.stat()
+    b2b.write_text(b2b.read_text().replace("value: 14200000000", "value: 16200000000"))
+    os.utime(b2b, ns=(before.st_atime_ns, before.st_mtime_ns))
+    code, edited = check_json("--as-of", "2027-04-10", "plans/retail.yaml", cwd=group)
+    assert "b2b.yaml" in parsed and not [f for f in edited["findings"] if f["rule_id"] == "DR010"]
+    # without the cache every sibling is read, with the same verdict
+    parsed.clear()
+    code, cold = check_json("--no-cache", "--as-of", "2027-04-10", "plans/retail.yaml", cwd=group)
+    assert {"b2b.yaml", "online.yaml"} <= set(parsed) and cold == edited
+
+
+def test_a_forged_store_of_plan_summaries_is_not_trusted(group):
+    code, report = check_json("--as-of", "2027-04-10", "plans/retail.yaml", cwd=group)
+    store = next(group.glob(".kpi-policies-cache/v*/plans.json"))
+    mac, _, body = store.read_text().partition("\n")
+    store.write_text(mac + "\n" + body.replace("14200000000", "99000000000"))
+    code, again = check_json("--as-of", "2027-04-10", "plans/retail.yaml", cwd=group)
+    assert again == report

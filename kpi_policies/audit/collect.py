@@ -101,7 +101,7 @@ def strategy_rollup(goal, strategy, path: str, index, catalog) -> dict:
     if goal.measure is None or not strategy.metadata.id or not goal.id:
         return {}
     measure = _measure(goal.measure)
-    plans = [f for f in (plan_facts(e.model) for e in index.plans_for(strategy.metadata.id, path)) if f]
+    plans = index.plan_facts_for(strategy.metadata.id, path, plan_facts)
     result = roll_up(goal.id, measure, plans, catalog)
     unit = _MeasureUnit(measure)
     total = result["total"]

@@ -104,7 +104,13 @@ class Engine:
             policy and baseline files when their waivers have findings); the
             same whatever ``jobs`` and ``cache`` are.
         """
-        documents = documents or {}
+        from kpi_policies.index import remembering_plans
+
+        store = cache.plan_facts() if cache is not None and cache.enabled else None
+        with remembering_plans(store):
+            return self._run(paths, documents or {}, baseline, jobs, cache, keep)
+
+    def _run(self, paths, documents, baseline, jobs, cache, keep) -> RunResult:
         checker = self.checker
         index, strategies = index_strategies(checker, paths, documents)
         self.index = index

@@ -724,12 +724,12 @@ class StrategyRollUp(Rule):
         if not mine:
             return
         current = Entry("KpiPlan", ctx.plan.metadata.id or ctx.document.path, ctx.document.path, ctx.plan, ctx.document)
-        plans = [plan_facts(e.model) for e in ctx.index.plans_for(entry.id, ctx.document.path, current=current)]
+        plans = ctx.index.plan_facts_for(entry.id, ctx.document.path, plan_facts, current=current)
         for kpi in mine:
             goal = goals[kpi.contributes_to]
             if goal.measure is None or goal.measure.target is None:
                 continue
-            message = rollup_message(goal.id, _measure(goal.measure), [p for p in plans if p], ctx.catalog, params.tolerance_percent)
+            message = rollup_message(goal.id, _measure(goal.measure), plans, ctx.catalog, params.tolerance_percent)
             if message:
                 yield Violation(kpi.path + ("contributes_to",), _("{message} (strategy {strategy}, {file})").format(
                     message=message, strategy=entry.id, file=_shown_path(entry.file)))
@@ -808,7 +808,7 @@ def _cascade(documents) -> list[tuple]:
     key = id(documents)
     if _CASCADE.get("key") == key and _CASCADE.get("documents") is documents:
         return _CASCADE["value"]
-    from kpi_policies.index import _PLAN_HINT, _real, _scan, repository_root
+    from kpi_policies.index import _real, repository_plan_facts, repository_root
 
     run_files = {_real(d.file) for d in documents}
     run_plans = [d.facts["DR"] for d in documents if d.kind == "KpiPlan" and d.facts and d.facts.get("DR")]
@@ -819,10 +819,7 @@ def _cascade(documents) -> list[tuple]:
             continue
         sid = strategy["id"]
         plans = [p for p in run_plans if p.get("strategy") == sid]
-        for entry in _scan(repository_root(doc.file), _PLAN_HINT, "KpiPlan", sid, skip=run_files):
-            facts = plan_facts(entry.model)
-            if facts and facts["strategy"] == sid:
-                plans.append(facts)
+        plans += [facts for _file, facts in repository_plan_facts(repository_root(doc.file), sid, plan_facts, skip=run_files)]
         out.append((i, strategy, sorted(plans, key=lambda p: p.get("id") or "")))
     _CASCADE.update(key=key, documents=documents, value=out)
     return out
