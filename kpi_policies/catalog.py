@@ -198,14 +198,15 @@ def builtin_catalog() -> Catalog:
     Raises:
         RuntimeError: if the bundled file is broken (a packaging error).
     """
-    from jsonschema import Draft202012Validator
-
     from kpi_policies.load import load_file
-    from kpi_policies.resources import load_schema
+    from kpi_policies.schema import fast_validator_for, validator_for
 
     doc = load_file(str(data_dir("rules") / "metrics.yaml"))
-    errors = (list(Draft202012Validator(load_schema("metric-catalog.schema.json")).iter_errors(doc.data))[:1]
-              if doc.usable else doc.problems)
+    fast = fast_validator_for("MetricCatalog") if doc.usable else None
+    if fast is not None and fast.is_valid(doc.data):
+        errors = []  # the common case: the Python validator (and its import) is needed only to say what is wrong
+    else:
+        errors = list(validator_for("MetricCatalog").iter_errors(doc.data))[:1] if doc.usable else doc.problems
     if errors:
         raise RuntimeError(f"the bundled metric catalog is broken: {errors[:1]}")
     catalog = Catalog(metrics={m["id"]: Metric.model_validate(m) for m in doc.data["metrics"]},

@@ -42,11 +42,11 @@ def discover(paths: list[str], exclude: list[str] = (), root: str | None = None,
     seen: set[str] = set()
     empty: list[str] = []
 
-    from kpi_policies.globs import match_any
-
     base = os.path.abspath(root or os.getcwd())
 
     def excluded(path: str) -> bool:
+        from kpi_policies.globs import match_any  # (pathspec is imported only when something is excluded)
+
         rel = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
         return match_any(exclude, rel)
 

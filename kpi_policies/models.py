@@ -24,7 +24,7 @@ GoalType = str  # built in: kpi_policies.catalog.BUILTIN_GOAL_TYPES; a policy ad
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=False)
+    model_config = ConfigDict(extra="ignore", frozen=False, defer_build=True)  # built on first use: a run builds only the models it reads
 
     path: tuple = Field(default=(), exclude=True, description="Where the object stands in its document.")
 

@@ -37,7 +37,6 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, Field
 
-from kpi_policies.globs import GlobError, check as check_globs, glob_match, match_any  # noqa: F401  (glob_match kept for plugins)
 from kpi_policies.resources import data_dir
 from kpi_policies.selectors import any_matches
 from kpi_policies.result import Severity
@@ -204,8 +203,10 @@ class Policy:
 
     def layers_for(self, file: str | None) -> list[Layer]:
         """The base layer, then every override whose globs match ``file``."""
-        if file is None:
+        if file is None or not self.overrides:
             return [self.base]
+        from kpi_policies.globs import match_any  # (pathspec is imported only by a policy with path overrides)
+
         candidates = _match_forms(file)
         return [self.base] + [o for o in self.overrides if any(match_any(o.files, c) for c in candidates)]
 
@@ -343,6 +344,8 @@ def _apply_pack(policy: Policy, path: str, chain: tuple[str, ...], default_exten
         policy.origins[("relations", relation["id"])] = (path, doc, ("relations", i))
     _merge_layer(policy.base, _layer(pack, path, doc, (), policy))
     for i, override in enumerate(pack.get("overrides", [])):
+        from kpi_policies.globs import GlobError, check as check_globs
+
         try:
             check_globs(override["files"])
         except GlobError as exc:

@@ -224,3 +224,23 @@ def test_a_baseline_from_before_the_shorts_view_count_changed_is_not_comparable(
         assert "2025-03-31" in found[0].message
     justified = example.replace("due: 2027-12-31}", "due: 2027-12-31, justification: re-counted under the new definition}")
     assert "FE010" not in [f.rule_id for f in _findings(justified)]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["jsonschema-rs", "python-jsonschema"])
+def test_a_broken_bundled_catalog_stops_the_run_with_what_is_wrong(tmp_path, monkeypatch, fast):
+    import kpi_policies.catalog as catalog_module
+
+    (tmp_path / "metrics.yaml").write_text("metrics:\n  - id: revenue\n    unit: VND\n    direction: sideways\n")
+    monkeypatch.setattr(catalog_module, "data_dir", lambda name: tmp_path)
+    if not fast:
+        monkeypatch.setenv("KPI_POLICIES_NO_FAST_SCHEMA", "1")
+    from kpi_policies.schema import fast_validator_for
+
+    fast_validator_for.cache_clear()
+    builtin_catalog.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="bundled metric catalog is broken"):
+            builtin_catalog()
+    finally:
+        builtin_catalog.cache_clear()
+        fast_validator_for.cache_clear()
