@@ -8,9 +8,10 @@ date, the ``--ignore-suppressions`` flag, the language of the messages and
 the digest of the strategies the run knows (so a changed strategy
 invalidates the plans that may use it).
 Results that depended on a strategy found by searching the repository are not
-cached. Entries are JSON (a cache can never make kpi-policies run code), kept
-in ``.kpi-policies-cache/`` at the repository root, which ignores itself in
-git. Each entry is signed (HMAC-SHA256) with a key kept outside the
+cached. The entries of one run context (everything above but the file) are
+one JSON index (a cache can never make kpi-policies run code), read once and
+written once per run, kept in ``.kpi-policies-cache/`` at the repository root,
+which ignores itself in git. Each index is signed (HMAC-SHA256) with a key kept outside the
 repository, in the user's cache folder, so entries written elsewhere (a cache
 committed to the repository, say) are never trusted; a key that would land
 inside a git repository (a home folder kept in git, ``XDG_CACHE_HOME`` set to
@@ -38,7 +39,7 @@ from kpi_policies.result import FileResult, Finding, Severity, Waiver
 from kpi_policies.rules.base import DocumentSummary
 
 CACHE_DIR = ".kpi-policies-cache"
-FORMAT = 2  # 2: summaries keep the facts run-level rules need
+FORMAT = 3  # 2: summaries keep the facts run-level rules need; 3: one index per run context
 
 
 def code_digest() -> str:
@@ -198,13 +199,22 @@ def clean(root: str) -> int:
 
 
 class Cache:
-    """Per-file results keyed by content and everything else they depend on.
+    """Per-file results keyed by content and everything else they depend on, in one signed index per run context.
+
+    A run reads its index once (one file, one signature check, one JSON parse)
+    and writes it once at the end (:meth:`flush`) when it learnt something, so
+    a warm run over a thousand unchanged plans opens one cache file, not a thousand.
 
     Args:
-        root: Repository root; entries live in ``root/.kpi-policies-cache``.
+        root: Repository root; the index lives in ``root/.kpi-policies-cache``.
         context: The run's settings that every entry depends on (policy digest,
             as-of date, flags, strategies digest), as a string.
     """
+
+    #: Most entries one index keeps (those of the last run first).
+    MAX_ENTRIES = 50_000
+    #: Indexes kept for other contexts (another as-of date, policy or language), the most recently written first.
+    KEEP_INDEXES = 4
 
     def __init__(self, root: str, context: str):
         self.folder = os.path.join(cache_dir(root), f"v{FORMAT}")
@@ -222,6 +232,8 @@ class Cache:
         self.secret = _signing_key()
         # without no-follow opens relative to a folder, links inside the cache could send writes anywhere: use none
         self.enabled = self.secret is not None and _SAFE
+        self._entries: dict | None = None
+        self._new: dict = {}
 
     @property
     def root(self) -> str:
@@ -239,19 +251,14 @@ class Cache:
         prints exactly what a cold run would.
         """
         digest = hashlib.sha256()
-        digest.update(self.context.encode())
         digest.update(path.encode("utf-8", "surrogateescape"))
         digest.update(b"\x00")
         digest.update(raw)
         return digest.hexdigest()
 
-    def _parts(self, key: str) -> tuple[list[str], str]:
-        """Folders below the repository root and the file name of an entry."""
-        return [CACHE_DIR, f"v{FORMAT}", key[:2]], key[2:] + ".json"
-
-    def _file(self, key: str) -> str:
-        folders, name = self._parts(key)
-        return os.path.join(self.root, *folders, name)
+    def _index_name(self) -> str:
+        """The index file of this run's context (the context may grow until the first entry is read)."""
+        return f"index-{hashlib.sha256(self.context.encode()).hexdigest()[:32]}.json"
 
     def state(self) -> tuple:
         """What a worker process needs to use the same cache (see :meth:`restore`)."""
@@ -259,47 +266,110 @@ class Cache:
 
     @classmethod
     def restore(cls, state: tuple) -> "Cache":
-        """The cache a :meth:`state` describes, in another process."""
+        """The cache a :meth:`state` describes, in another process (its new entries go back with :meth:`take_new`)."""
         cache = cls.__new__(cls)
         cache.folder, cache.context, cache.secret, cache.enabled = state
         cache.hits = cache.misses = 0
+        cache._entries, cache._new = None, {}
         return cache
 
-    def plan_facts(self) -> "PlanFacts":
-        """The store of plan summaries kept beside the entries (see :class:`PlanFacts`)."""
-        return PlanFacts(self)
+    def _load(self) -> dict:
+        if self._entries is None:
+            data = _read_signed(self, self._index_name()) if self.enabled else None
+            entries = data.get("entries") if isinstance(data, dict) and data.get("context") == self.context else None
+            self._entries = entries if isinstance(entries, dict) else {}
+        return self._entries
 
     def get(self, key: str):
-        """The cached outcome ``(FileResult, waivers, DocumentSummary)``, or ``None`` (also for unsigned entries and links)."""
+        """The cached outcome ``(FileResult, waivers, DocumentSummary)``, or ``None`` (also for an unsigned index or a link)."""
         if not self.enabled:
             return None
-        folders, name = self._parts(key)
+        data = self._new.get(key) or self._load().get(key)
         try:
-            with _Folders(self.root, folders, create=False) as dirs:
-                fd = os.open(name, os.O_RDONLY | _NOFOLLOW, dir_fd=dirs.fd)
-            with os.fdopen(fd, encoding="utf-8", errors="surrogateescape") as fh:
-                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                    raise ValueError("not a regular file")
-                mac, _, body = fh.read().partition("\n")
-            if not hmac.compare_digest(mac, self._mac(body)):
-                raise ValueError("entry not signed by this user's key")
-            outcome = _decode(json.loads(body))
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            if data is None:
+                raise KeyError(key)
+            outcome = _decode(data)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             self.misses += 1
             return None
         self.hits += 1
         return outcome
 
     def put(self, key: str, result: FileResult, waivers: list, summary: DocumentSummary) -> None:
-        """Store one file's outcome; a cache that cannot be written (or holds links) is silently skipped."""
-        if not self.enabled:
+        """Keep one file's outcome for :meth:`flush`."""
+        if self.enabled:
+            self._new[key] = _encode(result, waivers, summary)
+
+    def take_new(self) -> dict:
+        """The entries made since the last call (a worker process hands them to the main one)."""
+        new, self._new = self._new, {}
+        return new
+
+    def add(self, entries: dict) -> None:
+        """Take entries made by a worker process."""
+        if self.enabled:
+            self._new.update(entries)
+
+    def flush(self) -> None:
+        """Write the index when the run made entries; a cache that cannot be written (or holds links) is skipped.
+
+        The run's new entries come first, then the index's others, up to
+        :attr:`MAX_ENTRIES`; indexes of other contexts beyond the
+        :attr:`KEEP_INDEXES` most recent are deleted.
+        """
+        if not self.enabled or not self._new:
             return
-        folders, name = self._parts(key)
-        body = json.dumps(_encode(result, waivers, summary), ensure_ascii=False, separators=(",", ":"))
+        entries = dict(self._new)
+        for key, value in self._load().items():
+            if len(entries) >= self.MAX_ENTRIES:
+                break
+            entries.setdefault(key, value)
+        body = json.dumps({"context": self.context, "entries": entries}, ensure_ascii=False, separators=(",", ":"))
         try:
-            _write_atomic(self.root, folders, name, (self._mac(body) + "\n" + body).encode("utf-8", "surrogateescape"))
+            _write_atomic(self.root, [CACHE_DIR, f"v{FORMAT}"], self._index_name(),
+                          (self._mac(body) + "\n" + body).encode("utf-8", "surrogateescape"))
+            _drop_old_indexes(self.root, self._index_name(), self.KEEP_INDEXES)
         except OSError:
             pass
+        self._entries, self._new = entries, {}
+
+    def plan_facts(self) -> "PlanFacts":
+        """The store of plan summaries kept beside the index (see :class:`PlanFacts`)."""
+        return PlanFacts(self)
+
+
+def _read_signed(cache: "Cache", name: str):
+    """The JSON data of the signed file ``name`` in the cache's version folder, or ``None`` (missing, a link, not
+    a regular file, unreadable, or not signed by this user's key)."""
+    try:
+        with _Folders(cache.root, [CACHE_DIR, f"v{FORMAT}"], create=False) as dirs:
+            fd = os.open(name, os.O_RDONLY | _NOFOLLOW, dir_fd=dirs.fd)
+        with os.fdopen(fd, encoding="utf-8", errors="surrogateescape") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None
+            mac, _, body = fh.read().partition("\n")
+        if not hmac.compare_digest(mac, cache._mac(body)):
+            return None
+        return json.loads(body)
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def _drop_old_indexes(root: str, current: str, keep: int) -> None:
+    """Delete the indexes of other contexts beyond the ``keep`` most recently written (never following a link)."""
+    with _Folders(root, [CACHE_DIR, f"v{FORMAT}"], create=False) as dirs:
+        found = []
+        for name in os.listdir(dirs.fd):
+            if name.startswith("index-") and name.endswith(".json") and name != current:
+                try:
+                    found.append((os.stat(name, dir_fd=dirs.fd, follow_symlinks=False).st_mtime_ns, name))
+                except OSError:
+                    continue
+        for _mtime, name in sorted(found, reverse=True)[keep:]:
+            try:
+                os.unlink(name, dir_fd=dirs.fd)
+            except OSError:
+                pass
 
 
 def _write_atomic(root: str, folders: list[str], name: str, data: bytes) -> None:
@@ -328,6 +398,9 @@ def _write_atomic(root: str, folders: list[str], name: str, data: bytes) -> None
             raise
 
 
+_SEVERITIES = {severity.value: severity for severity in Severity}
+
+
 def _encode(result: FileResult, waivers: list, summary: DocumentSummary) -> dict:
     return {
         "result": {"path": result.path, "kind": result.kind, "doc_id": result.doc_id,
@@ -348,7 +421,7 @@ def _decode(data: dict):
     findings = []
     for f in r["findings"]:
         f = dict(f)
-        f["severity"] = Severity(f["severity"])
+        f["severity"] = _SEVERITIES[f["severity"]]
         f["path"] = tuple(f["path"])
         f["suppression"] = Waiver.from_dict(f["suppression"]) if f["suppression"] else None
         findings.append(Finding(**f))
@@ -397,24 +470,9 @@ class PlanFacts:
     def _load(self) -> dict:
         if self.entries is not None:
             return self.entries
-        self.entries = {}
-        cache = self.cache
-        if not cache.enabled:
-            return self.entries
-        try:
-            with _Folders(cache.root, [CACHE_DIR, f"v{FORMAT}"], create=False) as dirs:
-                fd = os.open(self.NAME, os.O_RDONLY | _NOFOLLOW, dir_fd=dirs.fd)
-            with os.fdopen(fd, encoding="utf-8", errors="surrogateescape") as fh:
-                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                    raise ValueError("not a regular file")
-                mac, _, body = fh.read().partition("\n")
-            if not hmac.compare_digest(mac, cache._mac(body)):
-                raise ValueError("not signed by this user's key")
-            data = json.loads(body)
-            if data.get("context") == self.context and isinstance(data.get("files"), dict):
-                self.entries = data["files"]
-        except (OSError, ValueError, TypeError, RecursionError):
-            pass
+        data = _read_signed(self.cache, self.NAME) if self.cache.enabled else None
+        files = data.get("files") if isinstance(data, dict) and data.get("context") == self.context else None
+        self.entries = files if isinstance(files, dict) else {}
         return self.entries
 
     def get(self, name: str, info: os.stat_result, raw: bytes | None = None):

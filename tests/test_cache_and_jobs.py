@@ -246,13 +246,14 @@ def test_worker_processes_share_the_work_and_give_the_same_report(repo, jobs, ju
 def test_a_cache_written_elsewhere_is_never_trusted(repo, tmp_path, caches):
     """A cache committed to the repository (or forged) cannot make a broken plan pass."""
     check(repo)
-    entries = list((repo / ".kpi-policies-cache").rglob("*.json"))
-    assert entries
-    for entry in entries:  # forge: keep the signature line, empty the findings
-        mac, body = entry.read_text().split("\n", 1)
-        data = json.loads(body)
-        data["result"]["findings"] = []
-        entry.write_text(mac + "\n" + json.dumps(data))
+    indexes = list((repo / ".kpi-policies-cache").rglob("index-*.json"))
+    assert len(indexes) == 1
+    mac, body = indexes[0].read_text().split("\n", 1)
+    data = json.loads(body)
+    assert len(data["entries"]) == PER_FILE
+    for entry in data["entries"].values():  # forge: keep the signature line, empty the findings
+        entry["result"]["findings"] = []
+    indexes[0].write_text(mac + "\n" + json.dumps(data))
     assert check(repo) == check(repo, "--no-cache")
     assert caches[1].hits == 0
     # another user's key (a clone on another machine) does not match either
@@ -292,3 +293,24 @@ def test_the_cache_key_covers_the_code_of_every_loaded_plugin(tmp_path, monkeypa
         assert Cache(str(tmp_path), "ctx").context != key_before
     finally:
         sys.modules.pop(module.__name__, None)
+
+
+def test_a_run_keeps_its_entries_in_one_index_that_a_run_over_some_files_does_not_shrink(repo, caches):
+    check(repo)
+    cache = repo / ".kpi-policies-cache"
+    indexes = list(cache.rglob("index-*.json"))
+    assert len(indexes) == 1 and not [p for p in cache.rglob("*.json") if p not in indexes and p.name != "plans.json"]
+    # a pre-commit run over one changed plan adds its entry and keeps everyone else's
+    plan = repo / "plans" / "retention-01.yaml"
+    plan.write_text(plan.read_text().replace("value: 4.2", "value: 4.1"))
+    run_cli("check", *AS_OF, "plans/retention-01.yaml", "plans/company.yaml", cwd=repo)
+    assert (caches.last.hits, caches.last.misses) == (0, 1)
+    check(repo)
+    assert (caches.last.hits, caches.last.misses) == (PER_FILE, 0)
+
+
+def test_indexes_of_other_dates_and_policies_are_dropped_beyond_the_most_recent(repo):
+    for day in range(1, 9):
+        run_cli("check", "--as-of", f"2027-04-{day:02d}", "plans", cwd=repo)
+    indexes = list((repo / ".kpi-policies-cache").rglob("index-*.json"))
+    assert len(indexes) == Cache.KEEP_INDEXES + 1

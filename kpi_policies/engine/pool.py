@@ -43,9 +43,11 @@ def _init(policy_request, as_of, strategy_paths, cache_args) -> None:
     _WORKER.update(checker=checker, index=index, cache=cache)
 
 
-def _chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, Outcome]]:
+def _chunk(chunk: list[tuple[int, str]]) -> tuple[list[tuple[int, Outcome]], dict]:
+    """The outcomes of a chunk of files, and the cache entries they made (written by the main process)."""
     checker, index, cache = _WORKER["checker"], _WORKER["index"], _WORKER["cache"]
-    return [(i, checker.check(path, index, cache=cache)) for i, path in chunk]
+    outcomes = [(i, checker.check(path, index, cache=cache)) for i, path in chunk]
+    return outcomes, cache.take_new() if cache is not None else {}
 
 
 def check_in_workers(engine, items: list[tuple[int, str]], strategy_paths: list[str], jobs: int, cache):
@@ -63,9 +65,13 @@ def check_in_workers(engine, items: list[tuple[int, str]], strategy_paths: list[
             futures = [(pool.submit(_chunk, chunk), chunk) for chunk in chunks]
             for future, chunk in futures:
                 try:
-                    yield from future.result()
+                    outcomes, entries = future.result()
                 except BrokenProcessPool:
                     lost.extend(chunk)
+                    continue
+                if cache is not None:
+                    cache.add(entries)
+                yield from outcomes
         for i, path in lost:  # once more, each alone: only the file that kills its process is lost
             yield i, _alone(engine, path, context, initargs)
     finally:
@@ -78,7 +84,7 @@ def _alone(engine, path: str, context, initargs) -> Outcome:
         _WORKER.update(checker=engine.checker, index=engine.index, cache=None)
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_init, initargs=initargs) as pool:
-            return pool.submit(_chunk, [(0, path)]).result()[0][1]
+            return pool.submit(_chunk, [(0, path)]).result()[0][0][1]
     except BrokenProcessPool:
         result = FileResult(path=path)
         engine.checker.add(result, "S001", "the process checking this file died twice (out of memory, or a crash in a "

@@ -108,7 +108,10 @@ class Engine:
 
         store = cache.plan_facts() if cache is not None and cache.enabled else None
         with remembering_plans(store):
-            return self._run(paths, documents or {}, baseline, jobs, cache, keep)
+            result = self._run(paths, documents or {}, baseline, jobs, cache, keep)
+        if cache is not None:
+            cache.flush()
+        return result
 
     def _run(self, paths, documents, baseline, jobs, cache, keep) -> RunResult:
         checker = self.checker

@@ -810,16 +810,21 @@ def _cascade(documents) -> list[tuple]:
         return _CASCADE["value"]
     from kpi_policies.index import _real, repository_plan_facts, repository_root
 
-    run_files = {_real(d.file) for d in documents}
+    strategies = [(i, doc.facts["DR"], repository_root(doc.file)) for i, doc in enumerate(documents)
+                  if doc.kind == "Strategy" and doc.facts and doc.facts.get("DR")]
+    if not strategies:
+        _CASCADE.update(key=key, documents=documents, value=[])
+        return []
+    run_files = frozenset(_real(d.file) for d in documents)
     run_plans = [d.facts["DR"] for d in documents if d.kind == "KpiPlan" and d.facts and d.facts.get("DR")]
+    elsewhere: dict[str, list[dict]] = {}  # each repository walked once for all its strategies
+    for root in {root for _i, _s, root in strategies}:
+        ids = {strategy["id"] for _i, strategy, r in strategies if r == root}
+        elsewhere[root] = [facts for _file, facts in repository_plan_facts(root, ids, plan_facts, skip=run_files)]
     out = []
-    for i, doc in enumerate(documents):
-        strategy = doc.facts.get("DR") if doc.kind == "Strategy" and doc.facts else None
-        if not strategy:
-            continue
+    for i, strategy, root in strategies:
         sid = strategy["id"]
-        plans = [p for p in run_plans if p.get("strategy") == sid]
-        plans += [facts for _file, facts in repository_plan_facts(repository_root(doc.file), sid, plan_facts, skip=run_files)]
+        plans = [p for p in [*run_plans, *elsewhere[root]] if p.get("strategy") == sid]
         out.append((i, strategy, sorted(plans, key=lambda p: p.get("id") or "")))
     _CASCADE.update(key=key, documents=documents, value=out)
     return out
