@@ -18,6 +18,8 @@ very deep nesting and NaN or infinity all become :class:`LoadProblem` records.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import functools
 import math
 import os
 import re
@@ -277,67 +279,72 @@ class _Composer:
         stack: list[_Frame] = []
         root_set = False
         scalar, mapping_start, sequence_start = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
+        canonical = _CANONICAL
         positions, key_positions = self.doc.positions, self.doc.key_positions
         collection_end = (ev.MappingEndEvent, ev.SequenceEndEvent)
         spans = self.doc.scalar_spans
         for event in events:
             cls = type(event)
+            cls = canonical.get(cls, cls)
             if self.documents > 1 and cls is not ev.DocumentStartEvent:
                 continue
-            if cls is scalar and event.style:  # quoted or block text: comment-like text inside it is data
-                if event.style in "|>":  # a block scalar's text starts on the line after its header; a comment may end the header
-                    spans.append((event.start_mark.line + 2, 1, event.end_mark.line + 1, event.end_mark.column + 1))
-                else:
-                    spans.append((event.start_mark.line + 1, event.start_mark.column + 1, event.end_mark.line + 1, event.end_mark.column + 1))
-            if cls is scalar and stack and stack[-1].key is _NO_KEY and type(stack[-1].container) is dict:
-                # a mapping key: its text is the key (the hot path; no scalar resolution needed)
-                self.total += 1
-                frame = stack[-1]
-                frame.size += 1
-                mark = event.start_mark
-                if event.anchor:
-                    self.anchors[event.anchor] = (event.value, _weight(event.value), False)
-                self._set_key(frame, event.value, (mark.line + 1, mark.column + 1), mark)
-                if self.total > MAX_NODES:
-                    raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
-                continue
-            if cls is scalar and stack and not event.anchor:
-                frame = stack[-1]
-                container = frame.container
-                mark = event.start_mark
-                if type(container) is dict and frame.key != "<<":  # (a "<<" key may start a merge: slow path)
-                    # the value of a mapping key (hot path)
-                    key = frame.key
-                    frame.key = _NO_KEY
-                    frame.size += 1
-                    self.total += 1
-                    value, bad = resolve_scalar(event.value, event.style, event.tag)
-                    if bad:
-                        self.problem("Y007", mark, bad)
-                    if frame.skip_value:
-                        frame.skip_value = False
+            if cls is scalar:
+                style = event.style
+                if style:  # quoted or block text: comment-like text inside it is data
+                    if style in "|>":  # a block scalar's text starts on the line after its header; a comment may end the header
+                        spans.append((event.start_mark.line + 2, 1, event.end_mark.line + 1, event.end_mark.column + 1))
                     else:
-                        container[key] = value
-                        if frame.path is not None:
-                            path = frame.path + (key,)
-                            positions[path] = (mark.line + 1, mark.column + 1)
-                            key_positions[path] = frame.key_pos
-                    frame.key_pos = None
-                    if self.total > MAX_NODES:
-                        raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
-                    continue
-                if type(container) is list:
-                    frame.size += 1
-                    self.total += 1
-                    value, bad = resolve_scalar(event.value, event.style, event.tag)
-                    if bad:
-                        self.problem("Y007", mark, bad)
-                    if frame.path is not None:
-                        positions[frame.path + (len(container),)] = (mark.line + 1, mark.column + 1)
-                    container.append(value)
-                    if self.total > MAX_NODES:
-                        raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
-                    continue
+                        spans.append((event.start_mark.line + 1, event.start_mark.column + 1, event.end_mark.line + 1, event.end_mark.column + 1))
+                if stack:
+                    frame = stack[-1]
+                    container = frame.container
+                    if frame.key is _NO_KEY and type(container) is dict:
+                        # a mapping key: its text is the key (the hot path; no scalar resolution needed)
+                        self.total += 1
+                        frame.size += 1
+                        text = event.value
+                        mark = event.start_mark
+                        if event.anchor:
+                            self.anchors[event.anchor] = (text, _weight(text), False)
+                        pos = (mark.line + 1, mark.column + 1)
+                        if frame.path is not None and text in container:
+                            self._set_key(frame, text, pos, mark)  # a duplicate: reported, its value skipped
+                        else:
+                            frame.key, frame.key_pos = text, pos
+                        if self.total > MAX_NODES:
+                            raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
+                        continue
+                    if not event.anchor and (type(container) is list or frame.key != "<<"):  # (a "<<" key may start a merge: slow path)
+                        mark = event.start_mark
+                        text, tag = event.value, event.ctag
+                        if not style and tag is None and text and text[0].isalpha() and text[0] not in "nNtTfF":
+                            value = text  # plain text (the common case): no core-schema form starts with these letters
+                        else:
+                            value, bad = resolve_scalar(text, style, None if tag is None else str(tag))
+                            if bad:
+                                self.problem("Y007", mark, bad)
+                        frame.size += 1
+                        self.total += 1
+                        if type(container) is dict:
+                            # the value of a mapping key (hot path)
+                            key = frame.key
+                            frame.key = _NO_KEY
+                            if frame.skip_value:
+                                frame.skip_value = False
+                            else:
+                                container[key] = value
+                                if frame.path is not None:
+                                    path = frame.path + (key,)
+                                    positions[path] = (mark.line + 1, mark.column + 1)
+                                    key_positions[path] = frame.key_pos
+                            frame.key_pos = None
+                        else:
+                            if frame.path is not None:
+                                positions[frame.path + (len(container),)] = (mark.line + 1, mark.column + 1)
+                            container.append(value)
+                        if self.total > MAX_NODES:
+                            raise _Stop("Y005", mark, _("this file has more than {n} nodes").format(n=f"{MAX_NODES:,}"))
+                        continue
             if cls in collection_end:
                 frame = stack.pop()
                 if frame.merges:
@@ -507,6 +514,100 @@ def _c_parser():
     return CParser
 
 
+class _Scalar(ev.ScalarEvent):
+    """ruamel.yaml's scalar event, set up in one call instead of three nested ones (see :func:`_one_step_events`)."""
+
+    __slots__ = ()
+
+    def __init__(self, anchor, tag, implicit, value, start_mark=None, end_mark=None, style=None, comment=None):
+        self.anchor, self.ctag, self.implicit, self.value, self.style = anchor, tag, implicit, value, style
+        self.start_mark, self.end_mark, self.comment = start_mark, end_mark, comment
+
+
+class _MappingStart(ev.MappingStartEvent):
+    """ruamel.yaml's mapping start event, set up in one call."""
+
+    __slots__ = ()
+
+    def __init__(self, anchor, tag, implicit, start_mark=None, end_mark=None, flow_style=None, comment=None, nr_items=None):
+        self.anchor, self.ctag, self.implicit, self.flow_style, self.nr_items = anchor, tag, implicit, flow_style, nr_items
+        self.start_mark, self.end_mark, self.comment = start_mark, end_mark, comment
+
+
+class _SequenceStart(ev.SequenceStartEvent):
+    """ruamel.yaml's sequence start event, set up in one call."""
+
+    __slots__ = ()
+
+    def __init__(self, anchor, tag, implicit, start_mark=None, end_mark=None, flow_style=None, comment=None, nr_items=None):
+        self.anchor, self.ctag, self.implicit, self.flow_style, self.nr_items = anchor, tag, implicit, flow_style, nr_items
+        self.start_mark, self.end_mark, self.comment = start_mark, end_mark, comment
+
+
+def _end_init(self, start_mark=None, end_mark=None, comment=None):
+    self.start_mark, self.end_mark, self.comment = start_mark, end_mark, comment
+
+
+_MappingEnd = type("_MappingEnd", (ev.MappingEndEvent,), {"__slots__": (), "__init__": _end_init,
+                                                         "__doc__": "ruamel.yaml's mapping end event, set up in one call."})
+_SequenceEnd = type("_SequenceEnd", (ev.SequenceEndEvent,), {"__slots__": (), "__init__": _end_init,
+                                                            "__doc__": "ruamel.yaml's sequence end event, set up in one call."})
+
+#: The event classes libyaml's binding makes, by the name it looks them up under, and their one-step versions.
+_ONE_STEP = {"ScalarEvent": _Scalar, "MappingStartEvent": _MappingStart, "SequenceStartEvent": _SequenceStart,
+             "MappingEndEvent": _MappingEnd, "SequenceEndEvent": _SequenceEnd}
+#: One-step class -> ruamel.yaml's class, so the composer tests one class whichever parser made the event.
+_CANONICAL = {fast: fast.__mro__[1] for fast in _ONE_STEP.values()}
+#: The constructor parameters the one-step classes copy (checked against the installed ruamel.yaml).
+_SIGNATURES = {
+    "ScalarEvent": ("self", "anchor", "tag", "implicit", "value", "start_mark", "end_mark", "style", "comment"),
+    "MappingStartEvent": ("self", "anchor", "tag", "implicit", "start_mark", "end_mark", "flow_style", "comment", "nr_items"),
+    "SequenceStartEvent": ("self", "anchor", "tag", "implicit", "start_mark", "end_mark", "flow_style", "comment", "nr_items"),
+    "MappingEndEvent": ("self", "start_mark", "end_mark", "comment"),
+    "SequenceEndEvent": ("self", "start_mark", "end_mark", "comment"),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _one_step_fits() -> bool:
+    """True when the installed ruamel.yaml's event classes take exactly the parameters the one-step classes copy."""
+    import inspect
+
+    try:
+        return all(tuple(inspect.signature(getattr(ev, name).__init__).parameters) == params
+                   for name, params in _SIGNATURES.items())
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def _one_step_events(binding):
+    """While reading, libyaml's binding makes its events with the one-step classes.
+
+    The binding looks its event classes up among its module's globals for
+    every event; ruamel.yaml's own classes set an event up through three nested
+    ``__init__`` calls, a fifth of the time a plan takes to load. The one-step
+    classes are subclasses with the same attributes, so anything else reading
+    events meanwhile sees ruamel.yaml's types; they are used only when the
+    installed ruamel.yaml's constructors take the parameters they copy, and the
+    binding gets its own classes back afterwards.
+    """
+    if binding is None or not _one_step_fits() or any(not hasattr(binding, name) for name in _ONE_STEP):
+        yield
+        return
+    saved = {name: getattr(binding, name) for name in _ONE_STEP}
+    if any(saved[name] is not getattr(ev, name) for name in _ONE_STEP):  # someone else's classes: leave them
+        yield
+        return
+    for name, cls in _ONE_STEP.items():
+        setattr(binding, name, cls)
+    try:
+        yield
+    finally:
+        for name, cls in saved.items():
+            setattr(binding, name, cls)
+
+
 def parse_events(text: str, pure: bool = False):
     """YAML events of ``text``, with marks: from ruamel.yaml's C parser when installed
     (about 100 times faster), else (or with ``pure``) from its pure-Python parser.
@@ -519,13 +620,17 @@ def parse_events(text: str, pure: bool = False):
         # libyaml counts NEL, LS and PS as line breaks (YAML 1.1); YAML 1.2 and editors do not
         yield from YAML(typ="safe", pure=True).parse(text)
         return
+    import sys
+
     parser = cparser(text)
     try:
-        while True:
-            event = parser.get_event()
-            yield event
-            if isinstance(event, ev.StreamEndEvent):
-                return
+        with _one_step_events(sys.modules.get("_ruamel_yaml")):
+            get_event, end = parser.get_event, ev.StreamEndEvent
+            while True:
+                event = get_event()
+                yield event
+                if type(event) is end:
+                    return
     finally:
         parser.dispose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 
 import pytest
 
@@ -172,3 +173,49 @@ def test_complex_key_is_reported():
 def test_control_character_is_an_encoding_finding():
     doc = load_text("a: 1\nb: x\x07y\n")
     assert [(p.rule_id, p.line) for p in doc.problems] == [("Y003", 2)]
+
+
+@pytest.mark.skipif(_c_parser() is None, reason="libyaml's binding (ruamel.yaml.clib) is not installed")
+def test_one_step_events_read_every_file_exactly_as_ruamel_yamls_own_classes(monkeypatch):
+    """The loader has libyaml's binding make lighter events; documents, positions and problems stay the same,
+    and the binding has its own classes back after every file, read or refused."""
+    import sys
+    from pathlib import Path
+
+    import kpi_policies.load as load
+
+    if os.environ.get("KPI_POLICIES_PURE_YAML"):
+        pytest.skip("the one-step events belong to libyaml's binding")
+    binding = sys.modules["_ruamel_yaml"]
+    own = {name: getattr(binding, name) for name in load._ONE_STEP}
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in sorted([*root.glob("examples/**/*.yaml"), *root.glob("docs/examples/*.yaml"),
+                                                            *root.glob("tests/fixtures/**/*.yaml")])]
+    texts += ["a: &x {b: [1, 2]}\nc: *x\n<<: *x\n", "k: [unclosed\n", "- !!str 1\n- 'q'\n- |\n  block\n", "x: .nan\n"]
+    assert len(texts) > 8
+
+    def read_all():
+        out = []
+        for text in texts:
+            doc = load_text(text)
+            out.append((doc.data, doc.positions, doc.key_positions, doc.problems, doc.scalar_spans))
+            assert {name: getattr(binding, name) for name in load._ONE_STEP} == own
+        return out
+
+    made = []
+    original = load._one_step_events
+
+    def watched(module):
+        made.append(module)
+        return original(module)
+
+    monkeypatch.setattr(load, "_one_step_events", watched)
+    load._one_step_fits.cache_clear()
+    fast = read_all()
+    assert made and load._one_step_fits()
+    monkeypatch.setitem(load._SIGNATURES, "ScalarEvent", ("self", "a parameter this ruamel.yaml does not have"))
+    load._one_step_fits.cache_clear()
+    try:
+        assert read_all() == fast  # with ruamel.yaml's own classes (a version whose constructors differ)
+    finally:
+        load._one_step_fits.cache_clear()

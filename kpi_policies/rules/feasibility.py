@@ -657,18 +657,19 @@ class ImplausibleAmount(Rule):
                 continue
             floor = params.currency_floor.get(unit)
             exempt = kpi.metric in params.exempt_metrics
-            values = []
+            values = []  # (path, the words naming the amount (made only for a finding), value)
             if kpi.baseline is not None and kpi.baseline.value is not None:
-                values.append((kpi.path + ("baseline", "value"), _("the baseline of KPI {kpi}").format(kpi=kpi.id), kpi.baseline.value))
+                values.append((kpi.path + ("baseline", "value"), (_baseline_words, kpi), kpi.baseline.value))
             if kpi.target is not None and kpi.target.value is not None:
-                values.append((kpi.path + ("target", "value"), _("the target of KPI {kpi}").format(kpi=kpi.id), kpi.target.value))
+                values.append((kpi.path + ("target", "value"), (_target_words, kpi), kpi.target.value))
             if kpi.review is not None:
                 for entry in kpi.review.log:
                     if entry.actual is not None:
-                        what = (_("the actual of {date} of KPI {kpi}").format(date=entry.date.isoformat(), kpi=kpi.id) if entry.date
-                                else _("the actual of KPI {kpi}").format(kpi=kpi.id))
-                        values.append((entry.path + ("actual",), what, entry.actual))
-            for path, what, value in values:
+                        values.append((entry.path + ("actual",), (_actual_words, kpi, entry), entry.actual))
+            for path, words, value in values:
+                if not _maybe_misread(value, floor, exempt):
+                    continue
+                what = words[0](*words[1:])
                 token = None
                 if abs(value) < 1000:  # only 1 to 3 digits before the dot can be a thousands dot
                     if lines is None:
@@ -685,6 +686,24 @@ class ImplausibleAmount(Rule):
                                             "the full amount without separators (in thousands it would be {thousands}: write {plain})").format(
                                                 what=what, value=_num(value), unit=unit, floor=_num(floor), thousands=_num(value * 1000),
                                                 plain=int(round(value * 1000))))
+
+
+def _maybe_misread(value, floor, exempt: bool) -> bool:
+    """True when FE011 must look closer at an amount: below 1,000 (a thousands dot is possible) or below the floor."""
+    return abs(value) < 1000 or (floor is not None and not exempt and value != 0 and abs(value) < floor)
+
+
+def _baseline_words(kpi) -> str:
+    return _("the baseline of KPI {kpi}").format(kpi=kpi.id)
+
+
+def _target_words(kpi) -> str:
+    return _("the target of KPI {kpi}").format(kpi=kpi.id)
+
+
+def _actual_words(kpi, entry) -> str:
+    return (_("the actual of {date} of KPI {kpi}").format(date=entry.date.isoformat(), kpi=kpi.id) if entry.date
+            else _("the actual of KPI {kpi}").format(kpi=kpi.id))
 
 
 def misread_amounts(ctx: Context) -> frozenset:
