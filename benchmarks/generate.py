@@ -112,6 +112,42 @@ def plan(i: int, rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
+def big_plan(kpis: int, waivers: bool) -> str:
+    """One plan of ``kpis`` KPIs whose targets each triple without a justification (FE005); with ``waivers``
+    every target line carries an inline waiver of that finding."""
+    lines = [
+        "apiVersion: kpi-policies/v1",
+        "kind: KpiPlan",
+        "metadata:",
+        "  id: big-plan-2026",
+        "  title: One plan with many KPIs",
+        "  owner: head-of-marketing",
+        "  department: marketing",
+        "  period: {start: 2026-01-01, end: 2026-12-31}",
+        "goals:",
+        "  - {id: G-SALES, title: Grow sales, type: sales_growth}",
+        "objectives:",
+        "  - {id: OBJ-SALES, title: More orders online, goal: G-SALES}",
+        "kpis:",
+    ]
+    waiver = '  # kpi-policies: ignore[FE005] reason="Launch of the new channel, agreed with finance" until=2026-12-31'
+    for k in range(kpis):
+        lines += [
+            f"  - id: KPI-{k:05d}",
+            f"    name: Orders of product line {k}",
+            "    owner: sales-lead",
+            "    objective: OBJ-SALES",
+            "    metric: orders",
+            "    unit: count",
+            "    direction: increase",
+            f"    baseline: {{value: {1000 + k}, period: 2025}}",
+            f"    target: {{value: {(1000 + k) * 3}, due: 2026-12-31}}" + (waiver if waivers else ""),
+            "    measurement: {tool: crm, source: CRM orders report, owner: analyst}",
+            "    review: {cadence: monthly, reviewer: head-of-marketing}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def generate(out: Path, count: int) -> list[Path]:
     """Write the corpus; returns the plan files."""
     rng = random.Random(20261130)
