@@ -35,7 +35,7 @@ import stat
 from dataclasses import asdict
 
 from kpi_policies import __version__
-from kpi_policies.result import FileResult, Finding, Severity, Waiver
+from kpi_policies.result import FileResult, Finding, Location, Severity, Waiver
 from kpi_policies.rules.base import DocumentSummary
 
 CACHE_DIR = ".kpi-policies-cache"
@@ -405,7 +405,10 @@ def _encode(result: FileResult, waivers: list, summary: DocumentSummary) -> dict
     return {
         "result": {"path": result.path, "kind": result.kind, "doc_id": result.doc_id,
                    "rules_evaluated": result.rules_evaluated, "sha256": result.sha256, "size": result.size,
-                   "findings": [dict(f.to_dict(), severity=f.severity.value, path=list(f.path)) for f in result.findings]},
+                   # one array per finding, fields in a fixed order (file and pointer follow from the entry and the path)
+                   "findings": [[f.rule_id, f.rule_name, f.severity.value, f.message, f.line, f.column, f.plan_id, f.object_id,
+                                 f.enforcement, list(f.path), f.suppression.to_dict() if f.suppression else None]
+                                for f in result.findings]},
         "waivers": [dict(asdict(w), until=w.until.isoformat() if w.until else None, lines=sorted(w.lines),
                          used=False) for w in waivers],
         "summary": asdict(summary),
@@ -418,13 +421,12 @@ def _decode(data: dict):
     from kpi_policies.suppressions import Suppression
 
     r = data["result"]
+    file = r["path"]
     findings = []
-    for f in r["findings"]:
-        f = dict(f)
-        f["severity"] = _SEVERITIES[f["severity"]]
-        f["path"] = tuple(f["path"])
-        f["suppression"] = Waiver.from_dict(f["suppression"]) if f["suppression"] else None
-        findings.append(Finding(**f))
+    for rule_id, rule_name, severity, message, line, column, plan_id, object_id, enforcement, path, waiver in r["findings"]:
+        path = tuple(path)
+        findings.append(Finding(rule_id, _SEVERITIES[severity], message, file, line, column, plan_id, Location(path).pointer,
+                                rule_name, object_id, enforcement, Waiver.from_dict(waiver) if waiver else None, path))
     result = FileResult(path=r["path"], kind=r["kind"], doc_id=r["doc_id"], findings=findings,
                         rules_evaluated=list(r["rules_evaluated"]), sha256=r["sha256"], size=r["size"])
     waivers = []
