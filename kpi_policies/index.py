@@ -147,6 +147,26 @@ def _declares(text: str, hint) -> bool:
     return hint.kind in text and hint.search(text) is not None
 
 
+#: Where a file's kind is looked for first: the ``kind:`` line is normally among the first lines.
+KIND_BYTES = 4096
+_ANY_KIND_LINE = re.compile(r"^kind:[^\n]*\n", re.M)  # a whole line: one cut at the boundary reads on
+
+
+def read_kind_head(path: str) -> str | None:
+    """The start of a regular file as text, enough to tell its kind: the first :data:`KIND_BYTES` bytes when
+    a top-level ``kind:`` line is among them (the common case), else the first :data:`SNIFF_BYTES`."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as fh:
+            head = fh.read(KIND_BYTES)
+            if len(head) == KIND_BYTES and not _ANY_KIND_LINE.search(head.decode("utf-8", "replace")):
+                head += fh.read(SNIFF_BYTES - KIND_BYTES)
+        return head.decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
 def read_head(path: str) -> str | None:
     """The first :data:`SNIFF_BYTES` bytes of a regular file as text (``None`` for anything else)."""
     try:

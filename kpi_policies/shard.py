@@ -63,9 +63,9 @@ def shard_of(path: str, count: int) -> int:
 
 def _is_strategy(path: str) -> bool:
     """True when a file is a strategy by the engine's own test (:func:`kpi_policies.index.looks_like_strategy`)."""
-    from kpi_policies.index import looks_like_strategy, read_head
+    from kpi_policies.index import looks_like_strategy, read_kind_head
 
-    head = read_head(path)
+    head = read_kind_head(path)
     return head is not None and looks_like_strategy(head)
 
 

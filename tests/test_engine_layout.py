@@ -196,3 +196,14 @@ def test_a_warm_run_names_files_as_a_cold_run_does_whatever_spelling_filled_the_
         assert "./plans/shop.yaml:" in filled
     finally:
         os.chdir(here)
+
+
+@pytest.mark.parametrize("comment_bytes", [0, 4050, 4060, 4066, 4090, 5000, 70_000])  # 4060, 4066: the kind line straddles 4 KiB
+def test_a_strategy_is_recognised_wherever_its_kind_line_falls_in_the_first_64_kib(tmp_path, comment_bytes):
+    """The kind is read from the first 4 KiB when a whole ``kind:`` line is there, else from the first 64 KiB."""
+    from kpi_policies.index import SNIFF_BYTES, looks_like_strategy, read_kind_head
+
+    header = ("#" * (comment_bytes - 1) + "\n") if comment_bytes else ""
+    path = tmp_path / "s.yaml"
+    path.write_text(header + "apiVersion: kpi-policies/v1\nkind: Strategy\nmetadata: {id: s}\n", encoding="utf-8")
+    assert looks_like_strategy(read_kind_head(str(path))) == (comment_bytes < SNIFF_BYTES - 40)

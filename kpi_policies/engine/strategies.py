@@ -3,14 +3,15 @@
 Plans refer to strategies (``metadata.strategy``); a plan's findings depend on
 the strategy it names, so strategies are read, checked and indexed before the
 other files. A file is recognised as a strategy from its first
-:data:`kpi_policies.index.SNIFF_BYTES` bytes by :func:`kpi_policies.index.looks_like_strategy`,
+:data:`kpi_policies.index.KIND_BYTES` bytes (up to :data:`~kpi_policies.index.SNIFF_BYTES` when its
+``kind:`` line is further down) by :func:`kpi_policies.index.looks_like_strategy`,
 the same test the repository search uses.
 """
 
 from __future__ import annotations
 
 from kpi_policies.engine.check_file import Checked, FileChecker
-from kpi_policies.index import Entry, Index, read_head, looks_like_strategy
+from kpi_policies.index import Entry, Index, looks_like_strategy, read_kind_head
 from kpi_policies.load import Document, load_bytes
 
 
@@ -24,7 +25,7 @@ def index_strategies(checker: FileChecker, paths: list[str], documents: dict[str
     index = Index()
     found: dict[str, Checked] = {}
     for path in paths:
-        head = documents[path].text if path in documents else read_head(path)
+        head = documents[path].text if path in documents else read_kind_head(path)
         if head is None or not looks_like_strategy(head):
             continue
         if path in documents:
