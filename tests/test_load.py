@@ -219,3 +219,35 @@ def test_one_step_events_read_every_file_exactly_as_ruamel_yamls_own_classes(mon
         assert read_all() == fast  # with ruamel.yaml's own classes (a version whose constructors differ)
     finally:
         load._one_step_fits.cache_clear()
+
+
+_NOT_FINITE = object()
+
+
+def _core_schema_reference(value: str):
+    """The YAML 1.2 core schema's tag resolution (section 10.3.2) as its table reads: every form tried in turn."""
+    import re
+
+    table = [(r"~|null|Null|NULL|", lambda v: None), (r"true|True|TRUE", lambda v: True), (r"false|False|FALSE", lambda v: False),
+             (r"[-+]?[0-9]+", int), (r"0o[0-7]+", lambda v: int(v[2:], 8)), (r"0x[0-9a-fA-F]+", lambda v: int(v[2:], 16)),
+             (r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?", float),
+             (r"[-+]?\.(?:inf|Inf|INF)", lambda v: _NOT_FINITE), (r"\.(?:nan|NaN|NAN)", lambda v: _NOT_FINITE)]
+    for pattern, convert in table:
+        if re.fullmatch(pattern, value):
+            return convert(value)
+    return value
+
+
+@pytest.mark.parametrize("value", ["", "~", "null", "Null", "nul", "nan", ".nan", ".NaN", "-.inf", "+.Inf", ".inf", "true", "TRUE",
+                                   "tRue", "false", "yes", "no", "on", "0", "00", "-0", "+12", "0o17", "0o8", "0x1F", "0xg", "1.5",
+                                   "1.", "-.5", ".5", "1e5", "1E+5", "2026-01-28", "2,5", "585.000", "1_000", "0b101", "-", "+",
+                                   ".", " 1", "inf", "NaN", "@x", "(1)", "Tết", "~x", "n1", "t", "F"])
+def test_plain_scalars_resolve_as_the_core_schema_table_reads(value):
+    from kpi_policies.load import resolve_scalar
+
+    expected = _core_schema_reference(value)
+    got, problem = resolve_scalar(value, None, None)
+    if expected is _NOT_FINITE:
+        assert got is None and problem
+    else:
+        assert (got, problem) == (expected, None) and type(got) is type(expected)
