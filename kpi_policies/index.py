@@ -199,12 +199,6 @@ def _real(path: str) -> str:
         return path
 
 
-def _looks_like(path: str, hint) -> bool:
-    """Cheap test on a regular file's start: does it declare this kind?"""
-    head = read_head(path)
-    return head is not None and _declares(head, hint)
-
-
 def _read(path: str, kind_wanted: str, document=None) -> Entry | None:
     """One file as an index entry when it is a readable document of ``kind_wanted`` with an id."""
     from kpi_policies import models
@@ -226,11 +220,8 @@ def _read(path: str, kind_wanted: str, document=None) -> Entry | None:
     return Entry(kind, model.metadata.id, path, model, doc)
 
 
-def _scan(root: str, hint, kind_wanted: str) -> list[Entry]:
-    """The documents of one kind below ``root`` (text tests first; at most :data:`MAX_SCAN` files looked at).
-
-    """
-    found: list[Entry] = []
+def _yaml_files(root: str):
+    """The YAML files below ``root``, in a stable order, skipping hidden and tool folders; at most :data:`MAX_SCAN`."""
     seen = 0
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
@@ -239,14 +230,20 @@ def _scan(root: str, hint, kind_wanted: str) -> list[Entry]:
                 continue
             seen += 1
             if seen > MAX_SCAN:
-                return found
-            path = os.path.join(folder, name)
-            head = read_head(path)
-            if head is None or not _declares(head, hint):
-                continue
-            entry = _read(path, kind_wanted)
-            if entry is not None:
-                found.append(entry)
+                return
+            yield os.path.join(folder, name)
+
+
+def _scan(root: str, hint, kind_wanted: str) -> list[Entry]:
+    """The documents of one kind below ``root`` (a text test first)."""
+    found: list[Entry] = []
+    for path in _yaml_files(root):
+        head = read_head(path)
+        if head is None or not _declares(head, hint):
+            continue
+        entry = _read(path, kind_wanted)
+        if entry is not None:
+            found.append(entry)
     return found
 
 
@@ -322,23 +319,14 @@ def repository_plan_facts(root: str, strategy_ids, summarize, skip=frozenset()) 
     wanted = {strategy_ids} if isinstance(strategy_ids, str) else set(strategy_ids)
     found: list[tuple[str, dict]] = []
     remembered = _PLAN_FACTS.get() is not None
-    seen = 0
-    for folder, dirs, files in os.walk(root):  # root is a real path: a file here is its own real path unless a link
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
-        for name in sorted(files):
-            if not name.endswith((".yaml", ".yml")):
+    for path in _yaml_files(root):  # root is a real path: a file here is its own real path unless a link
+        if path in skip or (skip and os.path.islink(path) and _real(path) in skip):
+            continue
+        if not remembered:
+            head = read_head(path)
+            if head is None or not _declares(head, _PLAN_HINT) or not any(sid in head for sid in wanted):
                 continue
-            seen += 1
-            if seen > MAX_SCAN:
-                return found
-            path = os.path.join(folder, name)
-            if path in skip or (skip and os.path.islink(path) and _real(path) in skip):
-                continue
-            if not remembered:
-                head = read_head(path)
-                if head is None or not _declares(head, _PLAN_HINT) or not any(sid in head for sid in wanted):
-                    continue
-            facts = plan_facts_of(path, summarize)
-            if facts and facts.get("strategy") in wanted:
-                found.append((path, facts))
+        facts = plan_facts_of(path, summarize)
+        if facts and facts.get("strategy") in wanted:
+            found.append((path, facts))
     return found
