@@ -508,7 +508,11 @@ class PlanFacts:
         if not self.dirty or not cache.enabled or self.entries is None:
             return
         files = {name: entry for name, entry in self.entries.items() if os.path.isfile(os.path.join(cache.root, name))}
-        body = json.dumps({"context": self.context, "files": files}, ensure_ascii=False, separators=(",", ":"))
+        try:
+            body = json.dumps({"context": self.context, "files": files}, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):  # a summary JSON cannot hold: keep nothing rather than stop the run
+            self.dirty = False
+            return
         try:
             _write_atomic(cache.root, [CACHE_DIR, f"v{FORMAT}"], self.NAME, (cache._mac(body) + "\n" + body).encode("utf-8", "surrogateescape"))
         except OSError:
