@@ -100,9 +100,9 @@ def _signing_key() -> bytes | None:
     if _inside_a_repository(os.path.dirname(path)):
         return None
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
         with os.fdopen(fd, "rb") as fh:
-            key = fh.read(64)
+            key = fh.read(64) if stat.S_ISREG(os.fstat(fh.fileno()).st_mode) else b""
         if len(key) >= 32:
             return key
     except OSError:
@@ -110,7 +110,7 @@ def _signing_key() -> bytes | None:
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         key = secrets.token_bytes(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | _NONBLOCK, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(key)
         return key
@@ -119,6 +119,7 @@ def _signing_key() -> bytes | None:
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _SAFE = _NOFOLLOW != 0 and os.open in os.supports_dir_fd and os.mkdir in os.supports_dir_fd
 
@@ -343,7 +344,8 @@ def _read_signed(cache: "Cache", name: str):
     a regular file, unreadable, or not signed by this user's key)."""
     try:
         with _Folders(cache.root, [CACHE_DIR, f"v{FORMAT}"], create=False) as dirs:
-            fd = os.open(name, os.O_RDONLY | _NOFOLLOW, dir_fd=dirs.fd)
+            # without blocking: a named pipe planted here is refused by the check below, not waited on
+            fd = os.open(name, os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=dirs.fd)
         with os.fdopen(fd, encoding="utf-8", errors="surrogateescape") as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                 return None

@@ -319,9 +319,12 @@ def repository_plan_facts(root: str, strategy_ids, summarize, skip=frozenset()) 
     wanted = {strategy_ids} if isinstance(strategy_ids, str) else set(strategy_ids)
     found: list[tuple[str, dict]] = []
     remembered = _PLAN_FACTS.get() is not None
+    counted: set[str] = set()  # real paths: a plan reached through a link counts once
     for path in _yaml_files(root):  # root is a real path: a file here is its own real path unless a link
-        if path in skip or (skip and os.path.islink(path) and _real(path) in skip):
+        real = _real(path) if os.path.islink(path) else path
+        if real in skip or real in counted:
             continue
+        counted.add(real)
         if not remembered:
             head = read_head(path)
             if head is None or not _declares(head, _PLAN_HINT) or not any(sid in head for sid in wanted):

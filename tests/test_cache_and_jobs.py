@@ -314,3 +314,20 @@ def test_indexes_of_other_dates_and_policies_are_dropped_beyond_the_most_recent(
         run_cli("check", "--as-of", f"2027-04-{day:02d}", "plans", cwd=repo)
     indexes = list((repo / ".kpi-policies-cache").rglob("index-*.json"))
     assert len(indexes) == Cache.KEEP_INDEXES + 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+@pytest.mark.parametrize("name", ["plans.json", "index"])
+def test_a_named_pipe_in_the_cache_is_refused_without_waiting_on_it(repo, name):
+    from conftest import run_process
+
+    check(repo)
+    folder = next((repo / ".kpi-policies-cache").glob("v*"))
+    target = folder / "plans.json" if name == "plans.json" else next(folder.glob("index-*.json"))
+    target.unlink(missing_ok=True)
+    os.mkfifo(target)
+    cold = run_process("check", *AS_OF, "--no-cache", "plans/retention-01.yaml", cwd=repo)
+    warm = run_process("check", *AS_OF, "plans/retention-01.yaml", "plans/company.yaml", cwd=repo)  # a hang fails at the timeout
+    alone = run_process("check", *AS_OF, "plans/retention-01.yaml", cwd=repo)
+    assert alone.stdout == cold.stdout and alone.returncode == cold.returncode
+    assert "Traceback" not in warm.stderr + alone.stderr

@@ -526,3 +526,15 @@ def test_a_forged_store_of_plan_summaries_is_not_trusted(group):
     store.write_text(mac + "\n" + body.replace("14200000000", "99000000000"))
     code, again = check_json("--as-of", "2027-04-10", "plans/retail.yaml", cwd=group)
     assert again == report
+
+
+def test_a_sibling_plan_reached_through_a_link_counts_once_whichever_files_are_checked(group):
+    (group / "plans" / "b2b.yaml").unlink()
+    (group / "plans" / "b2b.yaml").symlink_to("online.yaml")  # online-2027 (52.8 bn) twice would reach 105.6 bn
+    verdicts = []
+    for files in (["plans"], ["plans/retail.yaml"], ["plans/retail.yaml", "plans/strategy.yaml"], ["plans/strategy.yaml"]):
+        code, report = check_json("--no-cache", "--as-of", "2027-04-10", *files, cwd=group)
+        rollup = [f["message"] for f in report["findings"] if f["rule_id"] == "DR010"]
+        assert len(rollup) == 1, files
+        verdicts.append(rollup[0].split(" (strategy")[0])
+    assert all("reach 83.8 bn VND" in v for v in verdicts), verdicts
