@@ -199,7 +199,7 @@ def builtin_catalog() -> Catalog:
         RuntimeError: if the bundled file is broken (a packaging error).
     """
     from kpi_policies.load import load_file
-    from kpi_policies.schema import fast_validator_for, validator_for
+    from kpi_policies.validators import fast_validator_for, validator_for
 
     doc = load_file(str(data_dir("rules") / "metrics.yaml"))
     fast = fast_validator_for("MetricCatalog") if doc.usable else None

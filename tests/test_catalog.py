@@ -234,7 +234,7 @@ def test_a_broken_bundled_catalog_stops_the_run_with_what_is_wrong(tmp_path, mon
     monkeypatch.setattr(catalog_module, "data_dir", lambda name: tmp_path)
     if not fast:
         monkeypatch.setenv("KPI_POLICIES_NO_FAST_SCHEMA", "1")
-    from kpi_policies.schema import fast_validator_for
+    from kpi_policies.validators import fast_validator_for
 
     fast_validator_for.cache_clear()
     builtin_catalog.cache_clear()
